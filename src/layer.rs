@@ -10,7 +10,10 @@ use crate::{Element, Error, Ledger};
 struct NonEmpty<const DIN: usize, const DOUT: usize>;
 
 impl<const DIN: usize, const DOUT: usize> NonEmpty<DIN, DOUT> {
-    const OK: () = assert!(DIN > 0 && DOUT > 0, "a tinylinear layer needs DIN > 0 and DOUT > 0");
+    const OK: () = {
+        assert!(DIN > 0, "a tinylinear layer needs at least one input, but DIN is 0");
+        assert!(DOUT > 0, "a tinylinear layer needs at least one output, but DOUT is 0");
+    };
 }
 
 /// Evaluates the [`NonEmpty`] check for this shape; a zero width fails to compile.
@@ -205,6 +208,9 @@ impl<const DIN: usize, const DOUT: usize, T: Element> Linear<DIN, DOUT, T> {
     }
 
     /// `Y = X·W + b` for a batch of `B` rows.
+    ///
+    /// The batch `B` is read from `x`: a `y` with another number of rows is
+    /// a compile error on `y` ("expected an array with a size of B").
     pub fn forward<const B: usize>(&self, x: &[[T; DIN]; B], y: &mut [[T; DOUT]; B]) {
         kernel::forward(x, &self.weight, Some(&self.bias), y);
     }

@@ -1,0 +1,313 @@
+//! The layer's forward and backward passes against the independent f64
+//! oracle in `common`, on many shapes (odd ones included) and batches, for
+//! f32 and f64, with and without bias, accumulating and overwriting.
+
+mod common;
+
+use common::{Data, assert_close, flat};
+use tinylinear::{Element, Grads, GradsNoBias, Linear, LinearNoBias};
+
+/// Batches checked for every shape: empty, one, and sizes around small tiles.
+const BATCHES: [usize; 13] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 16, 33];
+
+/// Checks every pass of a `DIN → DOUT` layer at every batch in `BATCHES`.
+fn check_shape<T: Element, const DIN: usize, const DOUT: usize>(seed: u64) {
+    let mut data = Data::new(seed);
+    let mut layer = Linear::<DIN, DOUT, T>::zeroed();
+    for w in layer.weight.as_flattened_mut() {
+        *w = T::from_f64(data.mixed());
+    }
+    for b in &mut layer.bias {
+        *b = T::from_f64(data.mixed());
+    }
+    let no_bias = LinearNoBias::new(layer.weight);
+    let (w, b) = (flat(&layer.weight), flat(&[layer.bias]));
+
+    for &batch in &BATCHES {
+        let what = |pass: &str| format!("{} {DIN}->{DOUT} batch {batch}: {pass}", T::NAME);
+        let x = data.mixed_rows::<T, DIN>(batch);
+        let dy = data.mixed_rows::<T, DOUT>(batch);
+        let (xf, dyf) = (flat(&x), flat(&dy));
+
+        let mut y = vec![[T::ZERO; DOUT]; batch];
+        layer.forward_slice(&x, &mut y).unwrap();
+        assert_close(&what("Y = X·W + b"), y.as_flattened(), &common::forward(&xf, &w, Some(&b), batch, DIN, DOUT));
+        no_bias.forward_slice(&x, &mut y).unwrap();
+        assert_close(&what("Y = X·W"), y.as_flattened(), &common::forward(&xf, &w, None, batch, DIN, DOUT));
+
+        let expected_dx = common::backward_input(&dyf, &w, batch, DIN, DOUT);
+        let expected_dw = common::backward_weight(&xf, &dyf, None, batch, DIN, DOUT);
+        let expected_db = common::backward_bias(&dyf, None, batch, DOUT);
+
+        // Overwrite: stale values in the outputs must not leak into the result.
+        let mut dx = vec![[T::from_f64(7.0); DIN]; batch];
+        let mut grads = Grads::new([[T::from_f64(-3.0); DOUT]; DIN], [T::from_f64(5.0); DOUT]);
+        layer.backward_overwrite_slice(&x, &dy, &mut dx, &mut grads).unwrap();
+        assert_close(&what("dX = dY·Wᵀ"), dx.as_flattened(), &expected_dx);
+        assert_close(&what("dW = Xᵀ·dY (overwrite)"), grads.weight.as_flattened(), &expected_dw);
+        assert_close(&what("db = Σ dY (overwrite)"), &grads.bias, &expected_db);
+
+        // Accumulate: adds onto whatever the gradients held.
+        let old = grads.clone();
+        let (old_w, old_b) = (flat(&old.weight), flat(&[old.bias]));
+        layer.backward_slice(&x, &dy, &mut dx, &mut grads).unwrap();
+        assert_close(&what("dX (accumulating call)"), dx.as_flattened(), &expected_dx);
+        assert_close(
+            &what("dW += Xᵀ·dY"),
+            grads.weight.as_flattened(),
+            &common::backward_weight(&xf, &dyf, Some(&old_w), batch, DIN, DOUT),
+        );
+        assert_close(&what("db += Σ dY"), &grads.bias, &common::backward_bias(&dyf, Some(&old_b), batch, DOUT));
+
+        // The bias-free layer computes the same dX and dW.
+        let mut dx_nb = vec![[T::ZERO; DIN]; batch];
+        let mut grads_nb = GradsNoBias::zeroed();
+        no_bias.backward_overwrite_slice(&x, &dy, &mut dx_nb, &mut grads_nb).unwrap();
+        assert_close(&what("no bias: dX"), dx_nb.as_flattened(), &expected_dx);
+        assert_close(&what("no bias: dW"), grads_nb.weight.as_flattened(), &expected_dw);
+        no_bias.backward_slice(&x, &dy, &mut dx_nb, &mut grads_nb).unwrap();
+        let twice: Vec<f64> = expected_dw.value.iter().map(|v| 2.0 * v).collect();
+        let twice = common::Expected { value: twice, scale: expected_dw.scale.iter().map(|s| 2.0 * s).collect(), terms: batch + 1 };
+        assert_close(&what("no bias: dW accumulated twice"), grads_nb.weight.as_flattened(), &twice);
+    }
+}
+
+/// Calls `check_shape` for every (din, dout) pair of the two lists, in f32 and f64.
+macro_rules! check_shapes {
+    ($seed:expr; [$($din:literal),*] by $douts:tt) => {
+        $( check_shapes!(@row $seed; $din; $douts); )*
+    };
+    (@row $seed:expr; $din:literal; [$($dout:literal),*]) => {
+        $(
+            check_shape::<f32, $din, $dout>($seed + $din * 1000 + $dout);
+            check_shape::<f64, $din, $dout>($seed + $din * 1000 + $dout);
+        )*
+    };
+}
+
+#[test]
+fn small_and_odd_shapes_match_the_f64_oracle() {
+    check_shapes!(1; [1, 2, 3, 4, 5, 7, 8, 9, 13, 16, 17, 33] by [1, 2, 3, 4, 5, 7, 8, 9, 13, 16, 17, 33]);
+}
+
+#[test]
+fn wide_and_tall_shapes_match_the_f64_oracle() {
+    check_shapes!(2; [1, 7, 64, 127, 129] by [1, 3, 63, 65, 127]);
+    check_shape::<f32, 128, 64>(3);
+    check_shape::<f64, 257, 31>(4);
+}
+
+#[test]
+fn hand_computed_two_by_three() {
+    // W (2 × 3) = [[1, 2, 3], [4, 5, 6]], b = [0.5, 0, -0.5], x = [1, -1]:
+    // y = [1 − 4 + 0.5, 2 − 5, 3 − 6 − 0.5] = [−2.5, −3, −3.5]
+    let layer = Linear::<2, 3, f64>::new([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], [0.5, 0.0, -0.5]);
+    let x = [[1.0, -1.0], [2.0, 0.0]];
+    let mut y = [[0.0; 3]; 2];
+    layer.forward(&x, &mut y);
+    assert_eq!(y, [[-2.5, -3.0, -3.5], [2.5, 4.0, 5.5]]);
+
+    // dY = [[1, 0, −1], [0, 2, 0]]
+    // dX = dY·Wᵀ: row 0 = [1 − 3, 4 − 6] = [−2, −2]; row 1 = [4, 10]
+    // dW = Xᵀ·dY: dW[0] = 1·[1, 0, −1] + 2·[0, 2, 0] = [1, 4, −1]; dW[1] = −1·[1, 0, −1] = [−1, 0, 1]
+    // db = column sums of dY = [1, 2, −1]
+    let dy = [[1.0, 0.0, -1.0], [0.0, 2.0, 0.0]];
+    let mut dx = [[0.0; 2]; 2];
+    let mut grads = Grads::zeroed();
+    layer.backward_overwrite(&x, &dy, &mut dx, &mut grads);
+    assert_eq!(dx, [[-2.0, -2.0], [4.0, 10.0]]);
+    assert_eq!(grads.weight, [[1.0, 4.0, -1.0], [-1.0, 0.0, 1.0]]);
+    assert_eq!(grads.bias, [1.0, 2.0, -1.0]);
+}
+
+#[test]
+fn nan_and_infinity_propagate_as_ieee_says() {
+    let layer = Linear::<3, 2>::new([[1.0, 0.0], [2.0, 1.0], [0.0, 0.0]], [0.0, 0.0]);
+    let mut y = [[0.0; 2]; 4];
+    let x = [
+        [f32::NAN, 1.0, 1.0],      // NaN times anything is NaN: both outputs
+        [f32::INFINITY, 1.0, 1.0], // ∞·1 = ∞ in output 0, ∞·0 = NaN in output 1
+        [1.0, 1.0, f32::INFINITY], // ∞·0 = NaN in both: no "skip the zero weight" shortcut
+        [f32::INFINITY, f32::NEG_INFINITY, 0.0], // ∞ + (−∞)·2 = NaN; 0·∞ + (−∞)·1 = NaN
+    ];
+    layer.forward(&x, &mut y);
+    assert!(y[0][0].is_nan() && y[0][1].is_nan());
+    assert_eq!(y[1][0], f32::INFINITY);
+    assert!(y[1][1].is_nan());
+    assert!(y[2][0].is_nan() && y[2][1].is_nan());
+    assert!(y[3][0].is_nan() && y[3][1].is_nan());
+
+    // A NaN upstream gradient poisons exactly its row of dX, its column of dW and its db entry.
+    let dy = [[f32::NAN, 0.0], [0.0, 1.0], [0.0, 1.0], [0.0, 1.0]];
+    let x = [[1.0; 3]; 4];
+    let mut dx = [[0.0; 3]; 4];
+    let mut grads = Grads::zeroed();
+    layer.backward_overwrite(&x, &dy, &mut dx, &mut grads);
+    assert!(dx[0].iter().all(|v| v.is_nan()));
+    assert_eq!(dx[1], [0.0, 1.0, 0.0]);
+    assert!(grads.weight.iter().all(|row| row[0].is_nan() && row[1] == 3.0));
+    assert!(grads.bias[0].is_nan());
+    assert_eq!(grads.bias[1], 3.0);
+}
+
+#[test]
+fn mismatched_run_time_batches_are_refused_without_writing() {
+    use tinylinear::Error;
+    let layer = Linear::<2, 3>::torch_init(9);
+    let x = [[1.0, 2.0]; 4];
+
+    let mut y = [[-1.0; 3]; 3];
+    assert_eq!(layer.forward_slice(&x, &mut y), Err(Error::BatchMismatch { argument: "y", expected: 4, found: 3 }));
+    assert_eq!(y, [[-1.0; 3]; 3]);
+
+    let good_dy = [[1.0; 3]; 4];
+    let mut good_dx = [[-1.0; 2]; 4];
+    let mut grads = Grads::new([[9.0; 3]; 2], [9.0; 3]);
+    let untouched = grads.clone();
+    let short_dy = [[1.0; 3]; 3];
+    let mut long_dx = [[-1.0; 2]; 5];
+    assert_eq!(
+        layer.backward_slice(&x, &short_dy, &mut good_dx, &mut grads),
+        Err(Error::BatchMismatch { argument: "dy", expected: 4, found: 3 })
+    );
+    assert_eq!(
+        layer.backward_overwrite_slice(&x, &good_dy, &mut long_dx, &mut grads),
+        Err(Error::BatchMismatch { argument: "dx", expected: 4, found: 5 })
+    );
+    assert_eq!(good_dx, [[-1.0; 2]; 4]);
+    assert_eq!(long_dx, [[-1.0; 2]; 5]);
+    assert_eq!(grads, untouched);
+
+    let no_bias = LinearNoBias::<2, 3>::torch_init(9);
+    let mut grads_nb = GradsNoBias::zeroed();
+    assert!(no_bias.forward_slice(&x, &mut y).is_err());
+    assert!(no_bias.backward_slice(&x, &short_dy, &mut good_dx, &mut grads_nb).is_err());
+    assert!(no_bias.backward_overwrite_slice(&x, &good_dy, &mut long_dx, &mut grads_nb).is_err());
+    assert_eq!(grads_nb, GradsNoBias::zeroed());
+
+    let message = format!("{}", Error::BatchMismatch { argument: "dy", expected: 4, found: 3 });
+    assert_eq!(message, "batch mismatch: `dy` has 3 rows but `x` has 4");
+}
+
+#[test]
+fn const_batch_and_run_time_batch_agree_exactly() {
+    let mut data = Data::new(11);
+    let layer: Linear<5, 3> = Linear::new(data.matrix(), data.array());
+    let x: [[f32; 5]; 6] = data.matrix();
+    let dy: [[f32; 3]; 6] = data.matrix();
+    let (mut y_const, mut y_slice) = ([[0.0; 3]; 6], [[0.0; 3]; 6]);
+    layer.forward(&x, &mut y_const);
+    layer.forward_slice(&x, &mut y_slice).unwrap();
+    assert_eq!(y_const, y_slice);
+
+    let (mut dx_const, mut dx_slice) = ([[0.0; 5]; 6], [[0.0; 5]; 6]);
+    let (mut g_const, mut g_slice) = (Grads::zeroed(), Grads::zeroed());
+    layer.backward(&x, &dy, &mut dx_const, &mut g_const);
+    layer.backward_slice(&x, &dy, &mut dx_slice, &mut g_slice).unwrap();
+    assert_eq!((dx_const, &g_const), (dx_slice, &g_slice));
+
+    // Accumulating onto zeros is overwriting; accumulating twice is doubling, bit for bit.
+    let mut g_over = Grads::new([[1.0; 3]; 5], [1.0; 3]);
+    layer.backward_overwrite(&x, &dy, &mut dx_const, &mut g_over);
+    assert_eq!(g_over, g_const);
+    layer.backward(&x, &dy, &mut dx_const, &mut g_const);
+    assert!(g_const.weight.iter().flatten().zip(g_over.weight.iter().flatten()).all(|(a, b)| *a == 2.0 * b));
+    assert!(g_const.bias.iter().zip(&g_over.bias).all(|(a, b)| *a == 2.0 * b));
+}
+
+#[test]
+fn from_torch_is_one_transpose() {
+    // nn.Linear(3, 2).weight is 2 × 3: row j holds the weights into output j.
+    let torch_weight = [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]];
+    let layer = Linear::<3, 2, f64>::from_torch(&torch_weight, &[0.5, -0.5]);
+    for (k, row) in layer.weight.iter().enumerate() {
+        for (j, &w) in row.iter().enumerate() {
+            assert_eq!(w, torch_weight[j][k]);
+        }
+    }
+    // What PyTorch computes, x·Wᵀ + b, written out with its own layout:
+    let x = [[1.0, 0.0, -1.0]];
+    let torch_y: Vec<f64> = (0..2).map(|j| (0..3).map(|k| x[0][k] * torch_weight[j][k]).sum::<f64>() + [0.5, -0.5][j]).collect();
+    let mut y = [[0.0; 2]];
+    layer.forward(&x, &mut y);
+    assert_eq!(y[0].to_vec(), torch_y);
+    assert_eq!(LinearNoBias::<3, 2, f64>::from_torch(&torch_weight).weight, layer.weight);
+}
+
+#[test]
+fn torch_init_is_seeded_bounded_and_uniform() {
+    const DIN: usize = 64;
+    let layer = Linear::<DIN, 32, f64>::torch_init(2024);
+    assert_eq!(layer, Linear::<DIN, 32, f64>::torch_init(2024));
+    assert_ne!(layer, Linear::<DIN, 32, f64>::torch_init(2025));
+    let bound = 1.0 / (DIN as f64).sqrt(); // 0.125
+    let values: Vec<f64> = layer.weight.iter().flatten().chain(&layer.bias).copied().collect();
+    assert!(values.iter().all(|v| v.abs() <= bound));
+    // U(−a, a) has mean 0 and variance a²/3; with 2,080 draws the sample
+    // statistics land well inside these bands.
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    let variance = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
+    assert!(mean.abs() < 0.01 * bound * 3.0, "mean {mean}");
+    assert!((variance / (bound * bound / 3.0) - 1.0).abs() < 0.1, "variance {variance}");
+    // Both halves of the interval are used.
+    assert!(values.iter().any(|v| *v < -0.9 * bound) && values.iter().any(|v| *v > 0.9 * bound));
+
+    // f32 and bias-free layers draw the same sequence.
+    let small = Linear::<DIN, 32, f32>::torch_init(2024);
+    assert!(small.weight.iter().flatten().zip(layer.weight.iter().flatten()).all(|(a, b)| *a == *b as f32));
+    assert_eq!(LinearNoBias::<DIN, 32, f64>::torch_init(2024).weight, layer.weight);
+}
+
+#[test]
+fn sgd_step_moves_against_the_gradient() {
+    let mut layer = Linear::<2, 2, f64>::new([[1.0, 2.0], [3.0, 4.0]], [0.5, -0.5]);
+    let grads = Grads::new([[1.0, -1.0], [0.5, 0.0]], [2.0, -2.0]);
+    layer.sgd_step(&grads, 0.5);
+    assert_eq!(layer.weight, [[0.5, 2.5], [2.75, 4.0]]);
+    assert_eq!(layer.bias, [-0.5, 0.5]);
+
+    let mut no_bias = LinearNoBias::<2, 2, f64>::new([[1.0, 2.0], [3.0, 4.0]]);
+    let mut grads_nb = GradsNoBias::zeroed();
+    grads_nb.weight = grads.weight;
+    no_bias.sgd_step(&grads_nb, 0.5);
+    assert_eq!(no_bias.weight, layer.weight);
+}
+
+#[test]
+fn sgd_on_a_linear_regression_reduces_the_loss() {
+    // Fit y = x·W* + b* from a random start: the loss must fall steadily.
+    let mut data = Data::new(5);
+    let teacher: Linear<4, 2, f64> = Linear::new(data.matrix(), data.array());
+    let mut student = Linear::<4, 2, f64>::torch_init(1);
+    let x: [[f64; 4]; 16] = data.matrix();
+    let mut target = [[0.0; 2]; 16];
+    teacher.forward(&x, &mut target);
+
+    let mut losses = Vec::new();
+    let (mut y, mut dy, mut dx, mut grads) = ([[0.0; 2]; 16], [[0.0; 2]; 16], [[0.0; 4]; 16], Grads::zeroed());
+    for _ in 0..200 {
+        student.forward(&x, &mut y);
+        losses.push(tinylinear::gradcheck::half_squared_error(&y, &target) / 16.0);
+        for r in 0..16 {
+            for j in 0..2 {
+                dy[r][j] = (y[r][j] - target[r][j]) / 16.0;
+            }
+        }
+        student.backward_overwrite(&x, &dy, &mut dx, &mut grads);
+        student.sgd_step(&grads, 0.5);
+    }
+    assert!(losses.windows(2).all(|w| w[1] <= w[0]), "loss rose");
+    assert!(losses[199] < 1e-3 * losses[0], "loss {} -> {}", losses[0], losses[199]);
+}
+
+#[test]
+fn zeroing_gradients_in_place() {
+    let mut grads = Grads::<3, 2>::new([[1.0; 2]; 3], [2.0; 2]);
+    grads.zero();
+    assert_eq!(grads, Grads::zeroed());
+    let mut grads_nb = GradsNoBias::<3, 2>::zeroed();
+    grads_nb.weight[2][1] = 4.0;
+    grads_nb.zero();
+    assert_eq!(grads_nb, GradsNoBias::default());
+}

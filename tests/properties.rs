@@ -1,0 +1,87 @@
+//! Property tests: on random shapes, batches and values, the forward and
+//! backward passes equal an independent f64 computation within the
+//! rounding bound of `common::assert_close` (`n·ε·Σ|terms|`).
+//!
+//! Widths are const generics, so "random shapes" means a random pick from
+//! a grid of compiled shapes, with a random run-time batch.
+
+mod common;
+
+use common::{assert_close, flat};
+use proptest::prelude::*;
+use tinylinear::{Element, Grads, Linear};
+
+/// Runs forward and both backward forms of a `DIN → DOUT` layer on the given
+/// values and compares every output with the f64 oracle.
+fn agrees_with_f64<T: Element, const DIN: usize, const DOUT: usize>(values: &[f64], batch: usize) {
+    let mut next = values.iter().cycle().map(|&v| T::from_f64(v));
+    let mut layer = Linear::<DIN, DOUT, T>::zeroed();
+    layer.weight.as_flattened_mut().iter_mut().chain(&mut layer.bias).for_each(|w| *w = next.next().unwrap());
+    let x: Vec<[T; DIN]> = (0..batch).map(|_| core::array::from_fn(|_| next.next().unwrap())).collect();
+    let dy: Vec<[T; DOUT]> = (0..batch).map(|_| core::array::from_fn(|_| next.next().unwrap())).collect();
+    let (w, b, xf, dyf) = (flat(&layer.weight), flat(&[layer.bias]), flat(&x), flat(&dy));
+
+    let mut y = vec![[T::ZERO; DOUT]; batch];
+    layer.forward_slice(&x, &mut y).unwrap();
+    assert_close("Y", y.as_flattened(), &common::forward(&xf, &w, Some(&b), batch, DIN, DOUT));
+
+    let mut dx = vec![[T::ZERO; DIN]; batch];
+    let mut grads = Grads::zeroed();
+    layer.backward_overwrite_slice(&x, &dy, &mut dx, &mut grads).unwrap();
+    assert_close("dX", dx.as_flattened(), &common::backward_input(&dyf, &w, batch, DIN, DOUT));
+    assert_close("dW", grads.weight.as_flattened(), &common::backward_weight(&xf, &dyf, None, batch, DIN, DOUT));
+    assert_close("db", &grads.bias, &common::backward_bias(&dyf, None, batch, DOUT));
+
+    let (old_w, old_b) = (flat(&grads.weight), flat(&[grads.bias]));
+    layer.backward_slice(&x, &dy, &mut dx, &mut grads).unwrap();
+    assert_close("dW accumulated", grads.weight.as_flattened(), &common::backward_weight(&xf, &dyf, Some(&old_w), batch, DIN, DOUT));
+    assert_close("db accumulated", &grads.bias, &common::backward_bias(&dyf, Some(&old_b), batch, DOUT));
+}
+
+/// Widths the property tests pick from: around small tiles, and odd.
+const WIDTHS: [usize; 7] = [1, 3, 4, 8, 13, 16, 33];
+
+/// Dispatches a run-time (din, dout) pick from `WIDTHS` to the compiled shape.
+macro_rules! dispatch {
+    ($t:ty, $din:expr, $dout:expr, $values:expr, $batch:expr; [$($d:literal),*]) => {
+        match $din { $( $d => dispatch!(@dout $t, $d, $dout, $values, $batch; [1, 3, 4, 8, 13, 16, 33]), )* _ => unreachable!() }
+    };
+    (@dout $t:ty, $din:literal, $dout:expr, $values:expr, $batch:expr; [$($d:literal),*]) => {
+        match $dout { $( $d => agrees_with_f64::<$t, $din, $d>($values, $batch), )* _ => unreachable!() }
+    };
+}
+
+/// Values in a wide dynamic range, with exact zeros and ±1 mixed in.
+fn value() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        6 => -1.0f64..1.0,
+        1 => Just(0.0),
+        1 => prop_oneof![Just(1.0), Just(-1.0)],
+        1 => -1.0e4f64..1.0e4,
+        1 => (-1.0f64..1.0).prop_map(|v| v * 1.0e-4),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn f32_layers_agree_with_f64(
+        din in prop::sample::select(WIDTHS.to_vec()),
+        dout in prop::sample::select(WIDTHS.to_vec()),
+        batch in 0usize..20,
+        values in prop::collection::vec(value(), 1..64),
+    ) {
+        dispatch!(f32, din, dout, &values, batch; [1, 3, 4, 8, 13, 16, 33]);
+    }
+
+    #[test]
+    fn f64_layers_agree_with_f64(
+        din in prop::sample::select(WIDTHS.to_vec()),
+        dout in prop::sample::select(WIDTHS.to_vec()),
+        batch in 0usize..20,
+        values in prop::collection::vec(value(), 1..64),
+    ) {
+        dispatch!(f64, din, dout, &values, batch; [1, 3, 4, 8, 13, 16, 33]);
+    }
+}

@@ -1,0 +1,11 @@
+// Mistake: transposed gradients, Grads<3, 4> for a Linear<4, 3>.
+use tinylinear::{Grads, Linear};
+
+fn main() {
+    let layer = Linear::<4, 3>::zeroed();
+    let x = [[0.0f32; 4]; 2];
+    let dy = [[0.0f32; 3]; 2];
+    let mut dx = [[0.0f32; 4]; 2];
+    let mut grads = Grads::<3, 4>::zeroed();
+    layer.backward(&x, &dy, &mut dx, &mut grads);
+}
