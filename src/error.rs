@@ -33,10 +33,9 @@ pub enum Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::BatchMismatch { argument, expected, found } => write!(
-                f,
-                "batch mismatch: `{argument}` has {found} rows but `x` has {expected}"
-            ),
+            Error::BatchMismatch { argument, expected, found } => {
+                write!(f, "batch mismatch: `{argument}` has {found} rows but `x` has {expected}")
+            }
         }
     }
 }

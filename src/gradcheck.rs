@@ -179,7 +179,13 @@ pub fn check_linear<T: Element, const DIN: usize, const DOUT: usize, const B: us
     x: &[[T; DIN]; B],
     target: &[[T; DOUT]; B],
     settings: Settings,
-    backward: impl FnOnce(&Linear<DIN, DOUT, T>, &[[T; DIN]; B], &[[T; DOUT]; B], &mut [[T; DIN]; B], &mut Grads<DIN, DOUT, T>),
+    backward: impl FnOnce(
+        &Linear<DIN, DOUT, T>,
+        &[[T; DIN]; B],
+        &[[T; DOUT]; B],
+        &mut [[T; DIN]; B],
+        &mut Grads<DIN, DOUT, T>,
+    ),
 ) -> Report {
     let mut y = [[T::ZERO; DOUT]; B];
     layer.forward(x, &mut y);
@@ -194,11 +200,12 @@ pub fn check_linear<T: Element, const DIN: usize, const DOUT: usize, const B: us
     backward(layer, x, &dy, &mut dx, &mut grads);
 
     let mut probe = layer.clone();
-    let weight = worst_entry(layer.weight.as_flattened(), grads.weight.as_flattened(), target, settings, |at, value, y| {
-        probe.weight.as_flattened_mut()[at] = value;
-        probe.forward(x, y);
-        probe.weight.as_flattened_mut()[at] = layer.weight.as_flattened()[at];
-    });
+    let weight =
+        worst_entry(layer.weight.as_flattened(), grads.weight.as_flattened(), target, settings, |at, value, y| {
+            probe.weight.as_flattened_mut()[at] = value;
+            probe.forward(x, y);
+            probe.weight.as_flattened_mut()[at] = layer.weight.as_flattened()[at];
+        });
     let bias = worst_entry(&layer.bias, &grads.bias, target, settings, |at, value, y| {
         probe.bias[at] = value;
         probe.forward(x, y);
@@ -254,8 +261,7 @@ fn worst_entry<T: Element, const DOUT: usize, const B: usize>(
         let relative_error = relative_error(analytic, numeric);
         // A NaN error is the worst there is: report it, and keep it once seen.
         let worse = worst.checked == 0
-            || (!worst.relative_error.is_nan()
-                && (relative_error.is_nan() || relative_error > worst.relative_error));
+            || (!worst.relative_error.is_nan() && (relative_error.is_nan() || relative_error > worst.relative_error));
         if worse {
             worst = Worst { relative_error, index: at, analytic, numeric, checked: worst.checked };
         }

@@ -88,3 +88,8 @@ pub use error::Error;
 pub use kernel::BACKEND;
 pub use layer::{Grads, GradsNoBias, Linear, LinearNoBias};
 pub use ledger::Ledger;
+
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -21,7 +21,10 @@ fn problem<T: Element, const DIN: usize, const DOUT: usize, const B: usize>(
 }
 
 /// Checks the crate's own `backward_overwrite` and `backward` (into zeroed grads).
-fn check_own<T: Element, const DIN: usize, const DOUT: usize, const B: usize>(seed: u64, settings: Settings) -> [Report; 2] {
+fn check_own<T: Element, const DIN: usize, const DOUT: usize, const B: usize>(
+    seed: u64,
+    settings: Settings,
+) -> [Report; 2] {
     let (layer, x, target) = problem::<T, DIN, DOUT, B>(seed);
     [
         check_linear(&layer, &x, &target, settings, |l, x, dy, dx, g| l.backward_overwrite(x, dy, dx, g)),
@@ -51,6 +54,7 @@ fn f64_every_entry_of_small_shapes() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "too slow under Miri")]
 fn f64_sample_of_the_worked_example() {
     // Batch 32, 128 -> 64: every 7th entry of W (1,171), b (10) and X (586).
     let reports = check_own::<f64, 128, 64, 32>(7, Settings::F64.every(7));
@@ -64,6 +68,7 @@ fn f64_sample_of_the_worked_example() {
 const F32_PASS: f64 = 1e-2;
 
 #[test]
+#[cfg_attr(miri, ignore = "too slow under Miri")]
 fn f32_every_entry_with_a_looser_bound() {
     let s = Settings::F32;
     assert_all_below(&check_own::<f32, 2, 3, 4>(2, s), F32_PASS, "f32 B4 2->3");
@@ -80,7 +85,12 @@ type Square = Linear<6, 6, f64>;
 const SQUARE_BATCH: usize = 6;
 
 fn square_check(
-    mutate: impl FnOnce(&[[f64; 6]; SQUARE_BATCH], &[[f64; 6]; SQUARE_BATCH], &mut [[f64; 6]; SQUARE_BATCH], &mut Grads<6, 6, f64>),
+    mutate: impl FnOnce(
+        &[[f64; 6]; SQUARE_BATCH],
+        &[[f64; 6]; SQUARE_BATCH],
+        &mut [[f64; 6]; SQUARE_BATCH],
+        &mut Grads<6, 6, f64>,
+    ),
 ) -> Report {
     let (layer, x, target): (Square, _, _) = problem::<f64, 6, 6, SQUARE_BATCH>(42);
     check_linear(&layer, &x, &target, Settings::F64, |l, x, dy, dx, g| {

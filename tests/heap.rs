@@ -14,6 +14,7 @@ fn on_small_stack(work: impl FnOnce() + Send + 'static) {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "hundreds of MB; Miri runs the small case")]
 fn a_180_mb_layer_and_its_gradients_never_touch_the_stack() {
     on_small_stack(|| {
         type Mlp = Linear<4096, 11008>;
@@ -31,6 +32,7 @@ fn a_180_mb_layer_and_its_gradients_never_touch_the_stack() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "hundreds of MB; Miri runs the small case")]
 fn an_initialised_big_layer_runs_forward_and_backward_on_a_small_stack() {
     on_small_stack(|| {
         // 16 MiB of f32 weights, initialised in place, then used.
@@ -54,4 +56,21 @@ fn an_initialised_big_layer_runs_forward_and_backward_on_a_small_stack() {
         let no_bias = LinearNoBias::<2048, 2048>::boxed_torch_init(3);
         assert_eq!(no_bias.weight[100], layer.weight[100]);
     });
+}
+
+#[test]
+fn boxed_layers_are_zero_and_usable() {
+    // Small enough for Miri, which checks the one `unsafe` block behind these.
+    let mut layer = Linear::<3, 5, f64>::boxed_zeroed();
+    assert_eq!(*layer, Linear::zeroed());
+    layer.fill_torch_init(4);
+    assert_eq!(*layer, Linear::torch_init(4));
+    assert_eq!(*Linear::<3, 5, f64>::boxed_torch_init(4), *layer);
+    assert_eq!(*Grads::<3, 5, f32>::boxed_zeroed(), Grads::zeroed());
+    assert_eq!(*LinearNoBias::<3, 5>::boxed_torch_init(4), LinearNoBias::torch_init(4));
+    assert_eq!(*GradsNoBias::<3, 5, f64>::boxed_zeroed(), GradsNoBias::zeroed());
+
+    let mut y = [[0.0; 5]; 2];
+    layer.forward(&[[1.0, 2.0, 3.0]; 2], &mut y);
+    assert!(y[0] == y[1] && y[0].iter().any(|&v| v != 0.0));
 }

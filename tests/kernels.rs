@@ -67,7 +67,11 @@ fn check_shape<T: Element, const DIN: usize, const DOUT: usize>(seed: u64) {
         assert_close(&what("no bias: dW"), grads_nb.weight.as_flattened(), &expected_dw);
         no_bias.backward_slice(&x, &dy, &mut dx_nb, &mut grads_nb).unwrap();
         let twice: Vec<f64> = expected_dw.value.iter().map(|v| 2.0 * v).collect();
-        let twice = common::Expected { value: twice, scale: expected_dw.scale.iter().map(|s| 2.0 * s).collect(), terms: batch + 1 };
+        let twice = common::Expected {
+            value: twice,
+            scale: expected_dw.scale.iter().map(|s| 2.0 * s).collect(),
+            terms: batch + 1,
+        };
         assert_close(&what("no bias: dW accumulated twice"), grads_nb.weight.as_flattened(), &twice);
     }
 }
@@ -86,11 +90,13 @@ macro_rules! check_shapes {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "too slow under Miri; the small-shape tests cover the same code")]
 fn small_and_odd_shapes_match_the_f64_oracle() {
     check_shapes!(1; [1, 2, 3, 4, 5, 7, 8, 9, 13, 16, 17, 33] by [1, 2, 3, 4, 5, 7, 8, 9, 13, 16, 17, 33]);
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "too slow under Miri; the small-shape tests cover the same code")]
 fn wide_and_tall_shapes_match_the_f64_oracle() {
     check_shapes!(2; [1, 7, 64, 127, 129] by [1, 3, 63, 65, 127]);
     check_shape::<f32, 128, 64>(3);
@@ -125,9 +131,9 @@ fn nan_and_infinity_propagate_as_ieee_says() {
     let layer = Linear::<3, 2>::new([[1.0, 0.0], [2.0, 1.0], [0.0, 0.0]], [0.0, 0.0]);
     let mut y = [[0.0; 2]; 4];
     let x = [
-        [f32::NAN, 1.0, 1.0],      // NaN times anything is NaN: both outputs
-        [f32::INFINITY, 1.0, 1.0], // ∞·1 = ∞ in output 0, ∞·0 = NaN in output 1
-        [1.0, 1.0, f32::INFINITY], // ∞·0 = NaN in both: no "skip the zero weight" shortcut
+        [f32::NAN, 1.0, 1.0],                    // NaN times anything is NaN: both outputs
+        [f32::INFINITY, 1.0, 1.0],               // ∞·1 = ∞ in output 0, ∞·0 = NaN in output 1
+        [1.0, 1.0, f32::INFINITY],               // ∞·0 = NaN in both: no "skip the zero weight" shortcut
         [f32::INFINITY, f32::NEG_INFINITY, 0.0], // ∞ + (−∞)·2 = NaN; 0·∞ + (−∞)·1 = NaN
     ];
     layer.forward(&x, &mut y);
@@ -227,7 +233,8 @@ fn from_torch_is_one_transpose() {
     }
     // What PyTorch computes, x·Wᵀ + b, written out with its own layout:
     let x = [[1.0, 0.0, -1.0]];
-    let torch_y: Vec<f64> = (0..2).map(|j| (0..3).map(|k| x[0][k] * torch_weight[j][k]).sum::<f64>() + [0.5, -0.5][j]).collect();
+    let torch_y: Vec<f64> =
+        (0..2).map(|j| (0..3).map(|k| x[0][k] * torch_weight[j][k]).sum::<f64>() + [0.5, -0.5][j]).collect();
     let mut y = [[0.0; 2]];
     layer.forward(&x, &mut y);
     assert_eq!(y[0].to_vec(), torch_y);

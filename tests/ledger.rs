@@ -113,7 +113,8 @@ fn ledger_prints_the_notes_table() {
     write!(text, "{}", Example::ledger(B)).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     let row = |name: &str| -> Vec<&str> {
-        let line = lines.iter().find(|l| l.split_whitespace().next() == Some(name)).unwrap_or_else(|| panic!("no row {name}"));
+        let line =
+            lines.iter().find(|l| l.split_whitespace().next() == Some(name)).unwrap_or_else(|| panic!("no row {name}"));
         line.split_whitespace().collect()
     };
     // quantity, shape, elements, bytes (the shape prints as "rows × cols").
@@ -145,4 +146,14 @@ fn ledger_prints_the_notes_table() {
     write!(no_bias, "{}", LinearNoBias::<128, 64>::ledger(B)).unwrap();
     assert!(!no_bias.lines().any(|l| l.starts_with("b ") || l.starts_with("db ")), "{no_bias}");
     assert!(no_bias.contains("8,192 (32,768 bytes)") || no_bias.contains("8,192  (32,768 bytes)"), "{no_bias}");
+}
+
+#[test]
+fn batching_raises_arithmetic_intensity() {
+    // By hand: B = 1: 2·128·64 = 16,384 FLOPs over 4·(128 + 8,256 + 64) = 33,792 bytes.
+    assert!((Example::arithmetic_intensity(1) - 16_384.0 / 33_792.0).abs() < 1e-12);
+    // B = 256: 4,194,304 FLOPs over 4·(32,768 + 8,256 + 16,384) = 229,632 bytes.
+    assert!((Example::arithmetic_intensity(256) - 4_194_304.0 / 229_632.0).abs() < 1e-12);
+    assert_eq!(format!("{:.2}", Example::arithmetic_intensity(1)), "0.48");
+    assert_eq!(format!("{:.1}", Example::arithmetic_intensity(256)), "18.3");
 }

@@ -34,7 +34,11 @@ fn agrees_with_f64<T: Element, const DIN: usize, const DOUT: usize>(values: &[f6
 
     let (old_w, old_b) = (flat(&grads.weight), flat(&[grads.bias]));
     layer.backward_slice(&x, &dy, &mut dx, &mut grads).unwrap();
-    assert_close("dW accumulated", grads.weight.as_flattened(), &common::backward_weight(&xf, &dyf, Some(&old_w), batch, DIN, DOUT));
+    assert_close(
+        "dW accumulated",
+        grads.weight.as_flattened(),
+        &common::backward_weight(&xf, &dyf, Some(&old_w), batch, DIN, DOUT),
+    );
     assert_close("db accumulated", &grads.bias, &common::backward_bias(&dyf, Some(&old_b), batch, DOUT));
 }
 

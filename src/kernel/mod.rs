@@ -8,14 +8,14 @@
 //! | `dW = Xᵀ·dY` | [`backward_weight`] | (writes it) |
 //! | `db = Σ_batch dY` | [`backward_bias`] | — |
 //!
-//! Today every entry point runs the scalar loops of [`reference`], which
+//! Today every entry point runs the scalar loops of [`reference`](mod@reference), which
 //! stays in the crate as the oracle for faster kernels and as the path for
 //! targets without SIMD. [`BACKEND`] names the path compiled in.
 
 pub mod reference;
 
 /// The kernel path compiled into this build: `"scalar"` for the plain loops
-/// of [`reference`].
+/// of [`reference`](mod@reference).
 ///
 /// # Examples
 ///

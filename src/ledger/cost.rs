@@ -104,11 +104,7 @@ pub const fn bytes(elements: u64, elem_bytes: usize) -> u64 {
 #[must_use]
 pub const fn forward_intensity(batch: usize, din: usize, dout: usize, bias: bool, elem_bytes: usize) -> f64 {
     let traffic = bytes(forward_traffic_elements(batch, din, dout, bias), elem_bytes);
-    if traffic == 0 {
-        0.0
-    } else {
-        forward_flops(batch, din, dout) as f64 / traffic as f64
-    }
+    if traffic == 0 { 0.0 } else { forward_flops(batch, din, dout) as f64 / traffic as f64 }
 }
 
 // A wrong formula fails `cargo check`, on every target, 32-bit ones included.

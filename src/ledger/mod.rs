@@ -206,12 +206,7 @@ impl Display for Ledger {
         }
         row("dX", Some(b), din, "input gradient")?;
         writeln!(f)?;
-        writeln!(
-            f,
-            "parameters            {:>15}  ({} bytes)",
-            Grouped(self.params()),
-            Grouped(self.param_bytes())
-        )?;
+        writeln!(f, "parameters            {:>15}  ({} bytes)", Grouped(self.params()), Grouped(self.param_bytes()))?;
         writeln!(f, "forward FLOPs         {:>15}  (2·B·d_in·d_out)", Grouped(self.forward_flops()))?;
         writeln!(f, "backward FLOPs        {:>15}  (4·B·d_in·d_out)", Grouped(self.backward_flops()))?;
         writeln!(f, "forward + backward    {:>15}  (6·B·d_in·d_out)", Grouped(self.training_flops()))?;
