@@ -4,10 +4,20 @@ use core::fmt::{Debug, Display};
 use core::ops::{Add, AddAssign, Mul, Neg, Sub, SubAssign};
 
 mod sealed {
-    pub trait Sealed {}
-    impl Sealed for f32 {}
-    impl Sealed for f64 {}
+    /// Keeps `Element` to `f32` and `f64`, and ties each to its `wide` vector.
+    pub trait Sealed: Copy {
+        /// The vector the SIMD kernels use for this element type.
+        type Vector: crate::kernel::simd::Vector<Self>;
+    }
+    impl Sealed for f32 {
+        type Vector = wide::f32x8;
+    }
+    impl Sealed for f64 {
+        type Vector = wide::f64x4;
+    }
 }
+
+pub(crate) use sealed::Sealed;
 
 /// A floating-point element of a layer: implemented for `f32` and `f64` only (sealed).
 ///

@@ -39,6 +39,7 @@ fn assert_all_below(reports: &[Report], bound: f64, what: &str) {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "too slow under Miri; the square cases below run there")]
 fn f64_every_entry_of_small_shapes() {
     let s = Settings::F64;
     assert_all_below(&check_own::<f64, 1, 1, 1>(1, s), F64_PASS, "B1 1->1");

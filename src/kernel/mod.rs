@@ -8,14 +8,38 @@
 //! | `dW = Xᵀ·dY` | [`backward_weight`] | (writes it) |
 //! | `db = Σ_batch dY` | [`backward_bias`] | — |
 //!
-//! Today every entry point runs the scalar loops of [`reference`](mod@reference), which
-//! stays in the crate as the oracle for faster kernels and as the path for
-//! targets without SIMD. [`BACKEND`] names the path compiled in.
+//! Two implementations stand behind these entry points:
+//!
+//! - `tile`: register-tiled micro-kernels over `wide` vectors (`f32x8`,
+//!   `f64x4`), used wherever the target has SIMD registers;
+//! - [`reference`](mod@reference): the plain scalar loops, always compiled,
+//!   the oracle every tiled kernel is tested against, and the path on
+//!   targets without SIMD (Cortex-M, RISC-V without V), where `wide` would
+//!   only emulate vectors with arrays.
+//!
+//! [`BACKEND`] names the path compiled in. The choice is made at compile
+//! time from the target features, as `wide` makes its own: build with
+//! `-C target-cpu=native` (or `-C target-feature=+avx2,+fma`) to get the
+//! AVX2+FMA kernels on x86-64; the default x86-64 target has only SSE2.
+//! `wide` fuses `mul_add` into one FMA instruction only where the target
+//! has FMA (AVX2+FMA builds, NEON); elsewhere it multiplies, then adds,
+//! rounding twice. Results therefore differ between backends in the last
+//! bits, always within the rounding bound the tests hold them to.
 
 pub mod reference;
+pub(crate) mod simd;
+mod tile;
 
-/// The kernel path compiled into this build: `"scalar"` for the plain loops
-/// of [`reference`](mod@reference).
+/// The kernel path compiled into this build.
+///
+/// | value | target | vectors |
+/// |---|---|---|
+/// | `"avx2+fma"` | x86/x86-64 with AVX2 and FMA | 256-bit, fused multiply-add |
+/// | `"avx"` | x86/x86-64 with AVX, without FMA | 256-bit |
+/// | `"sse2"` | x86-64 baseline | pairs of 128-bit registers |
+/// | `"neon"` | aarch64 | pairs of 128-bit registers, fused multiply-add |
+/// | `"simd128"` | wasm32 with `+simd128` | pairs of 128-bit registers |
+/// | `"scalar"` | everything else | none: the [`reference`](mod@reference) loops |
 ///
 /// # Examples
 ///
@@ -23,7 +47,89 @@ pub mod reference;
 /// println!("tinylinear kernels: {}", tinylinear::BACKEND);
 /// assert!(!tinylinear::BACKEND.is_empty());
 /// ```
-pub const BACKEND: &str = "scalar";
+pub const BACKEND: &str = backend::NAME;
+
+/// Tile sizes and the backend's name, chosen per target at compile time.
+///
+/// The forward tile holds `FORWARD_ROWS × FORWARD_VECTORS` accumulator
+/// vectors; with one vector register per accumulator it needs that many
+/// registers plus `FORWARD_VECTORS` for W and one for the broadcast. The
+/// FMA chains must also be independent enough to cover latency ×
+/// throughput (4 × 2 = 8 on current x86 and Apple/Neoverse cores).
+#[allow(dead_code)] // each target uses one arm
+mod backend {
+    #[cfg(all(any(target_arch = "x86", target_arch = "x86_64"), target_feature = "avx"))]
+    mod chosen {
+        // 16 ymm registers; f32x8/f64x4 are one register each.
+        // Forward/dW: 6 × 2 = 12 accumulators + 2 W + 1 broadcast = 15.
+        // dX: 4 rows × 2 W rows = 8 accumulators + 4 dY + 2 W = 14.
+        #[cfg(target_feature = "fma")]
+        pub const NAME: &str = "avx2+fma";
+        #[cfg(not(target_feature = "fma"))]
+        pub const NAME: &str = "avx";
+        pub const FORWARD_ROWS: usize = 6;
+        pub const FORWARD_VECTORS: usize = 2;
+        pub const DX_ROWS: usize = 4;
+        pub const DX_COLS: usize = 2;
+    }
+
+    #[cfg(all(any(target_arch = "x86", target_arch = "x86_64"), target_feature = "sse2", not(target_feature = "avx")))]
+    mod chosen {
+        // 16 xmm registers; f32x8 is a pair. Forward/dW: 4 × 1 vector =
+        // 8 xmm accumulators + 2 for W + 1 broadcast = 11 (6 × 1 would
+        // be 15 and spill around the broadcast shuffles).
+        // dX: 2 × 2 = 8 xmm accumulators + 4 dY + 4 W = 16.
+        pub const NAME: &str = "sse2";
+        pub const FORWARD_ROWS: usize = 4;
+        pub const FORWARD_VECTORS: usize = 1;
+        pub const DX_ROWS: usize = 2;
+        pub const DX_COLS: usize = 2;
+    }
+
+    #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
+    mod chosen {
+        // 32 q registers; f32x8 is a pair. Forward/dW: 6 × 2 vectors =
+        // 24 q accumulators + 4 for W + 1 broadcast = 29.
+        // dX: 4 × 2 = 16 q accumulators + 8 dY + 4 W = 28.
+        pub const NAME: &str = "neon";
+        pub const FORWARD_ROWS: usize = 6;
+        pub const FORWARD_VECTORS: usize = 2;
+        pub const DX_ROWS: usize = 4;
+        pub const DX_COLS: usize = 2;
+    }
+
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    mod chosen {
+        pub const NAME: &str = "simd128";
+        pub const FORWARD_ROWS: usize = 4;
+        pub const FORWARD_VECTORS: usize = 1;
+        pub const DX_ROWS: usize = 2;
+        pub const DX_COLS: usize = 2;
+    }
+
+    #[cfg(not(any(
+        all(any(target_arch = "x86", target_arch = "x86_64"), any(target_feature = "sse2", target_feature = "avx")),
+        all(target_arch = "aarch64", target_feature = "neon"),
+        all(target_arch = "wasm32", target_feature = "simd128"),
+    )))]
+    mod chosen {
+        // No SIMD registers: the tiles are unused; the reference loops run.
+        pub const NAME: &str = "scalar";
+        pub const FORWARD_ROWS: usize = 1;
+        pub const FORWARD_VECTORS: usize = 1;
+        pub const DX_ROWS: usize = 1;
+        pub const DX_COLS: usize = 1;
+    }
+
+    pub use chosen::*;
+    /// GEMV (batch 1): vectors per accumulator set; two sets (even and odd
+    /// k) make 8 independent chains.
+    pub const GEMV_VECTORS: usize = 4;
+    /// Whether the tiled kernels run (every backend but "scalar").
+    pub const SIMD: bool = !matches!(NAME.as_bytes(), b"scalar");
+}
+
+use backend::{DX_COLS, DX_ROWS, FORWARD_ROWS, FORWARD_VECTORS, GEMV_VECTORS};
 
 /// Whether a backward kernel writes its gradient or adds into it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,4 +151,47 @@ impl Update {
     }
 }
 
-pub use reference::{backward_bias, backward_input, backward_weight, forward};
+use crate::Element;
+
+/// `Y = X·W + b` (or `Y = X·W` when `bias` is `None`) on the compiled-in path.
+/// Rows beyond the shorter of `x` and `y` are left alone.
+#[inline]
+pub fn forward<T: Element, const DIN: usize, const DOUT: usize>(
+    x: &[[T; DIN]],
+    weight: &[[T; DOUT]; DIN],
+    bias: Option<&[T; DOUT]>,
+    y: &mut [[T; DOUT]],
+) {
+    let rows = x.len().min(y.len());
+    let (x, y) = (&x[..rows], &mut y[..rows]);
+    if backend::SIMD { tile::forward(x, weight, bias, y) } else { reference::forward(x, weight, bias, y) }
+}
+
+/// `dX = dY·Wᵀ` on the compiled-in path.
+#[inline]
+pub fn backward_input<T: Element, const DIN: usize, const DOUT: usize>(
+    dy: &[[T; DOUT]],
+    weight: &[[T; DOUT]; DIN],
+    dx: &mut [[T; DIN]],
+) {
+    let rows = dy.len().min(dx.len());
+    let (dy, dx) = (&dy[..rows], &mut dx[..rows]);
+    if backend::SIMD { tile::backward_input(dy, weight, dx) } else { reference::backward_input(dy, weight, dx) }
+}
+
+/// `dW = Xᵀ·dY`, written or added as `update` says, on the compiled-in path.
+#[inline]
+pub fn backward_weight<T: Element, const DIN: usize, const DOUT: usize>(
+    x: &[[T; DIN]],
+    dy: &[[T; DOUT]],
+    dw: &mut [[T; DOUT]; DIN],
+    update: Update,
+) {
+    if backend::SIMD { tile::backward_weight(x, dy, dw, update) } else { reference::backward_weight(x, dy, dw, update) }
+}
+
+/// `db = Σ over the batch of dY`, written or added as `update` says, on the compiled-in path.
+#[inline]
+pub fn backward_bias<T: Element, const DOUT: usize>(dy: &[[T; DOUT]], db: &mut [T; DOUT], update: Update) {
+    if backend::SIMD { tile::backward_bias(dy, db, update) } else { reference::backward_bias(dy, db, update) }
+}
