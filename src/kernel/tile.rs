@@ -25,10 +25,11 @@
 //!
 //! # Tails
 //!
-//! A batch not divisible by the tile's rows runs the same kernel with
-//! fewer rows (`R` = 1 .. rows − 1, each a separate monomorphised kernel
-//! chosen by a `match`); outputs not divisible by a tile run a one-vector
-//! tile, then scalar columns. No masked loads, no scratch copies, no
+//! Rows left over after the full tiles run the same kernel with 2 rows,
+//! then 1 (each a separate kernel with its row count fixed at compile
+//! time; three sizes rather than one per remainder keeps compile times and
+//! code size down). Outputs not divisible by a tile run a one-vector tile,
+//! then scalar columns. No masked loads, no scratch copies, no
 //! out-of-bounds reads: every load is of a full, in-bounds chunk.
 //!
 //! # The other three
@@ -80,23 +81,6 @@ fn store<T: Element>(dst: &mut [T], at: usize, value: V<T>, update: Update) {
     }
 }
 
-/// Runs `$kernel::<R, ..>` for the run-time row count `$rows` (1 ..= 7),
-/// so each batch tail gets a kernel with its row count fixed at compile time.
-macro_rules! with_rows {
-    ($rows:expr, $kernel:ident::<R $(, $generic:tt)*>($($arg:expr),*)) => {
-        match $rows {
-            1 => $kernel::<T, 1 $(, $generic)*>($($arg),*),
-            2 => $kernel::<T, 2 $(, $generic)*>($($arg),*),
-            3 => $kernel::<T, 3 $(, $generic)*>($($arg),*),
-            4 => $kernel::<T, 4 $(, $generic)*>($($arg),*),
-            5 => $kernel::<T, 5 $(, $generic)*>($($arg),*),
-            6 => $kernel::<T, 6 $(, $generic)*>($($arg),*),
-            7 => $kernel::<T, 7 $(, $generic)*>($($arg),*),
-            _ => {}
-        }
-    };
-}
-
 // ---------------------------------------------------------------- forward
 
 /// `Y = X·W + b` (or `X·W` without a bias).
@@ -109,13 +93,25 @@ pub fn forward<T: Element, const DIN: usize, const DOUT: usize>(
     if let ([x_row], [y_row]) = (x, &mut *y) {
         return forward_one_row(x_row, weight, bias, y_row);
     }
-    let mut x_blocks = x.chunks_exact(FORWARD_ROWS);
-    let mut y_blocks = y.chunks_exact_mut(FORWARD_ROWS);
+    let (x, y) = forward_blocks::<T, FORWARD_ROWS, DIN, DOUT>(x, weight, bias, y);
+    let (x, y) = forward_blocks::<T, 2, DIN, DOUT>(x, weight, bias, y);
+    forward_blocks::<T, 1, DIN, DOUT>(x, weight, bias, y);
+}
+
+/// Runs [`forward_rows`] on each whole block of `R` rows; returns the rows left over.
+#[inline(always)]
+fn forward_blocks<'x, 'y, T: Element, const R: usize, const DIN: usize, const DOUT: usize>(
+    x: &'x [[T; DIN]],
+    weight: &[[T; DOUT]; DIN],
+    bias: Option<&[T; DOUT]>,
+    y: &'y mut [[T; DOUT]],
+) -> (&'x [[T; DIN]], &'y mut [[T; DOUT]]) {
+    let mut x_blocks = x.chunks_exact(R);
+    let mut y_blocks = y.chunks_exact_mut(R);
     for (x_block, y_block) in (&mut x_blocks).zip(&mut y_blocks) {
-        forward_rows::<T, FORWARD_ROWS, DIN, DOUT>(x_block, weight, bias, y_block);
+        forward_rows::<T, R, DIN, DOUT>(x_block, weight, bias, y_block);
     }
-    let (x_tail, y_tail) = (x_blocks.remainder(), y_blocks.into_remainder());
-    with_rows!(x_tail.len(), forward_rows::<R, DIN, DOUT>(x_tail, weight, bias, y_tail));
+    (x_blocks.remainder(), y_blocks.into_remainder())
 }
 
 /// All outputs of `R` batch rows: full tiles, one-vector tiles, then scalar columns.
@@ -254,13 +250,24 @@ pub fn backward_input<T: Element, const DIN: usize, const DOUT: usize>(
     weight: &[[T; DOUT]; DIN],
     dx: &mut [[T; DIN]],
 ) {
-    let mut dy_blocks = dy.chunks_exact(DX_ROWS);
-    let mut dx_blocks = dx.chunks_exact_mut(DX_ROWS);
+    let (dy, dx) = backward_input_blocks::<T, DX_ROWS, DIN, DOUT>(dy, weight, dx);
+    let (dy, dx) = backward_input_blocks::<T, 2, DIN, DOUT>(dy, weight, dx);
+    backward_input_blocks::<T, 1, DIN, DOUT>(dy, weight, dx);
+}
+
+/// Runs [`backward_input_rows`] on each whole block of `R` rows; returns the rows left over.
+#[inline(always)]
+fn backward_input_blocks<'dy, 'dx, T: Element, const R: usize, const DIN: usize, const DOUT: usize>(
+    dy: &'dy [[T; DOUT]],
+    weight: &[[T; DOUT]; DIN],
+    dx: &'dx mut [[T; DIN]],
+) -> (&'dy [[T; DOUT]], &'dx mut [[T; DIN]]) {
+    let mut dy_blocks = dy.chunks_exact(R);
+    let mut dx_blocks = dx.chunks_exact_mut(R);
     for (dy_block, dx_block) in (&mut dy_blocks).zip(&mut dx_blocks) {
-        backward_input_rows::<T, DX_ROWS, DIN, DOUT>(dy_block, weight, dx_block);
+        backward_input_rows::<T, R, DIN, DOUT>(dy_block, weight, dx_block);
     }
-    let (dy_tail, dx_tail) = (dy_blocks.remainder(), dx_blocks.into_remainder());
-    with_rows!(dy_tail.len(), backward_input_rows::<R, DIN, DOUT>(dy_tail, weight, dx_tail));
+    (dy_blocks.remainder(), dx_blocks.into_remainder())
 }
 
 /// All of dX for `R` batch rows, `DX_COLS` rows of W at a time.
@@ -327,26 +334,26 @@ pub fn backward_weight<T: Element, const DIN: usize, const DOUT: usize>(
 ) {
     let rows = x.len().min(dy.len());
     let (x, dy) = (&x[..rows], &dy[..rows]);
-    let (dw_blocks, dw_tail) = dw.as_chunks_mut::<FORWARD_ROWS>();
-    for (block, dw_rows) in dw_blocks.iter_mut().enumerate() {
-        weight_rows::<T, FORWARD_ROWS, DIN, DOUT>(x, dy, dw_rows, block * FORWARD_ROWS, update);
-    }
-    let i0 = DIN - dw_tail.len();
-    with_rows!(dw_tail.len(), weight_rows_slice::<R, DIN, DOUT>(x, dy, dw_tail, i0, update));
+    let (dw_rows, i0) = weight_blocks::<T, FORWARD_ROWS, DIN, DOUT>(x, dy, dw, 0, update);
+    let (dw_rows, i0) = weight_blocks::<T, 2, DIN, DOUT>(x, dy, dw_rows, i0, update);
+    weight_blocks::<T, 1, DIN, DOUT>(x, dy, dw_rows, i0, update);
 }
 
-/// [`weight_rows`] for a tail slice of dW rows whose length is `R`.
+/// Runs [`weight_rows`] on each whole block of `R` rows of dW, the first
+/// being row `i0`; returns the rows left over and the index of the first.
 #[inline(always)]
-fn weight_rows_slice<T: Element, const R: usize, const DIN: usize, const DOUT: usize>(
+fn weight_blocks<'dw, T: Element, const R: usize, const DIN: usize, const DOUT: usize>(
     x: &[[T; DIN]],
     dy: &[[T; DOUT]],
-    dw_rows: &mut [[T; DOUT]],
+    dw_rows: &'dw mut [[T; DOUT]],
     i0: usize,
     update: Update,
-) {
-    if let Ok(dw_rows) = <&mut [[T; DOUT]; R]>::try_from(dw_rows) {
-        weight_rows::<T, R, DIN, DOUT>(x, dy, dw_rows, i0, update);
+) -> (&'dw mut [[T; DOUT]], usize) {
+    let (blocks, rest) = dw_rows.as_chunks_mut::<R>();
+    for (block, dw_block) in blocks.iter_mut().enumerate() {
+        weight_rows::<T, R, DIN, DOUT>(x, dy, dw_block, i0 + block * R, update);
     }
+    (rest, i0 + blocks.len() * R)
 }
 
 /// `R` rows of dW (inputs `i0 ..`): full tiles, one-vector tiles, scalar columns.
