@@ -23,9 +23,13 @@
 //!   associated consts and `const fn`s, in `u64` on every target, so a
 //!   firmware budget is a `const` assertion:
 //!   `const _: () = assert!(Linear::<128, 64>::PARAM_BYTES <= 64 * 1024);`
-//! - **The kernels** ([`kernel`]) compute the four equations.
-//!   [`kernel::reference`] holds the plain scalar loops: the oracle every
-//!   faster kernel is measured against. [`BACKEND`] names the path compiled in.
+//! - **The kernels** ([`kernel`]) compute the four equations with
+//!   register-tiled micro-kernels over `wide` vectors (AVX2+FMA, SSE2, NEON,
+//!   picked at compile time from the target features; build with
+//!   `-C target-cpu=native` for the best x86 path). [`kernel::reference`]
+//!   holds the plain scalar loops: the oracle every tiled kernel is tested
+//!   against, and the path on targets without SIMD. [`BACKEND`] names the
+//!   path compiled in.
 //! - **The proof** ([`gradcheck`]) is the note's finite-difference test,
 //!   `no_std` like the rest.
 //!
