@@ -42,6 +42,18 @@
 //!   is stored (or added) once.
 //! - `db = Σ dY` sums vectors of dY rows.
 //!
+//! # What the compiler makes of it
+//!
+//! `scripts/kernel-asm` builds the tour for AVX2+FMA and disassembles
+//! these kernels as it instantiates them (128 → 64, f32 and f64). On
+//! rustc 1.95 none has a panic path (no bounds checks survive), and the
+//! f32 forward's inner loops (the 6 × 2 tile and the GEMV) keep every
+//! accumulator in a register: 2 loads of W, 6 broadcasts and 12 FMAs per
+//! k, with no stack access. Not yet clean: LLVM hoists W vectors of the
+//! dX tile out of the batch loop and reloads them from the stack (80
+//! accesses in the f32 kernel, 184 in f64), and the f64 forward touches the
+//! stack 10 times outside its inner loop.
+//!
 //! Sums run in a different order than [`super::reference`], and fused
 //! multiply-adds round once where mul-then-add rounds twice: results agree
 //! with the reference within the usual `n·ε·Σ|terms|` bound, not bit for bit.
