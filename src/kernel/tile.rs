@@ -47,12 +47,12 @@
 //! `scripts/kernel-asm` builds the tour for AVX2+FMA and disassembles
 //! these kernels as it instantiates them (128 → 64, f32 and f64). On
 //! rustc 1.95 none has a panic path (no bounds checks survive), and the
-//! f32 forward's inner loops (the 6 × 2 tile and the GEMV) keep every
-//! accumulator in a register: 2 loads of W, 6 broadcasts and 12 FMAs per
-//! k, with no stack access. Not yet clean: LLVM hoists W vectors of the
-//! dX tile out of the batch loop and reloads them from the stack (80
-//! accesses in the f32 kernel, 184 in f64), and the f64 forward touches the
-//! stack 10 times outside its inner loop.
+//! f32 forward's inner loops keep every accumulator in a register (the
+//! 6 × 2 tile: 2 loads of W, 6 broadcasts and 12 FMAs per k). The forward's
+//! stack accesses (23 in f32, 70 in f64) sit outside its FMA loops, where
+//! the wide-row GEMV sets y to the bias. Not yet clean: LLVM hoists W
+//! vectors of the dX tile out of the batch loop and reloads them from the
+//! stack (80 accesses in the f32 kernel, 184 in f64).
 //!
 //! Sums run in a different order than [`super::reference`], and fused
 //! multiply-adds round once where mul-then-add rounds twice: results agree
@@ -190,9 +190,15 @@ fn forward_tile<T: Element, const R: usize, const N: usize, const DIN: usize, co
 }
 
 /// Batch 1 (GEMV): memory-bound, so the aim is to stream W at full
-/// bandwidth. An axpy over rows of W, `y += x[k] · W[k][..]`, with two
-/// accumulator sets (even and odd k) of up to `GEMV_VECTORS` vectors each:
-/// 8 independent chains, enough to hide FMA latency while W streams in.
+/// bandwidth, as an axpy over rows of W, `y += x[k] · W[k][..]`.
+///
+/// A row that fits one register tile (`GEMV_VECTORS` vectors) keeps y in
+/// registers: two accumulator sets (even and odd k), 8 independent chains,
+/// enough to hide FMA latency while W streams in. A wider row streams W
+/// four rows at a time in its stored order, with y in L1: walking W one
+/// column block at a time instead would stride a whole row between loads,
+/// which defeats the hardware prefetcher once W leaves L2 (measured: a
+/// quarter of the plain loop's speed at 1024 → 1024).
 fn forward_one_row<T: Element, const DIN: usize, const DOUT: usize>(
     x: &[T; DIN],
     weight: &[[T; DOUT]; DIN],
@@ -200,6 +206,9 @@ fn forward_one_row<T: Element, const DIN: usize, const DOUT: usize>(
     y: &mut [T; DOUT],
 ) {
     let lanes = lanes::<T>();
+    if DOUT > GEMV_VECTORS * lanes {
+        return stream_rows(x, weight, bias, y);
+    }
     let mut j = 0;
     while j + GEMV_VECTORS * lanes <= DOUT {
         gemv_tile::<T, GEMV_VECTORS, DIN, DOUT>(x, weight, bias, y, j);
@@ -250,6 +259,51 @@ fn gemv_tile<T: Element, const N: usize, const DIN: usize, const DOUT: usize>(
     }
     for (v, (&e, &o)) in even.iter().zip(&odd).enumerate() {
         store(y, j + v * lanes, e + o, Update::Overwrite);
+    }
+}
+
+/// `y = b + Σ_k x[k] · W[k][..]`, four rows of W per pass over y.
+fn stream_rows<T: Element, const DIN: usize, const DOUT: usize>(
+    x: &[T; DIN],
+    weight: &[[T; DOUT]; DIN],
+    bias: Option<&[T; DOUT]>,
+    y: &mut [T; DOUT],
+) {
+    *y = match bias {
+        Some(b) => *b,
+        None => [T::ZERO; DOUT],
+    };
+    let lanes = lanes::<T>();
+    let (quads, last_rows) = weight.as_chunks::<4>();
+    let (x_quads, x_last) = x.as_chunks::<4>();
+    for (w, x) in quads.iter().zip(x_quads) {
+        let xv = x.map(V::<T>::splat);
+        let mut j = 0;
+        while j + lanes <= DOUT {
+            let mut acc = load(y, j);
+            for (x_k, w_row) in xv.iter().zip(w) {
+                acc = x_k.mul_add(load(w_row, j), acc);
+            }
+            store(y, j, acc, Update::Overwrite);
+            j += lanes;
+        }
+        for column in j..DOUT {
+            for (&x_k, w_row) in x.iter().zip(w) {
+                y[column] += x_k * w_row[column];
+            }
+        }
+    }
+    for (w_row, &x_k) in last_rows.iter().zip(x_last) {
+        let x_v = V::<T>::splat(x_k);
+        let mut j = 0;
+        while j + lanes <= DOUT {
+            let acc = x_v.mul_add(load(w_row, j), load(y, j));
+            store(y, j, acc, Update::Overwrite);
+            j += lanes;
+        }
+        for column in j..DOUT {
+            y[column] += x_k * w_row[column];
+        }
     }
 }
 
