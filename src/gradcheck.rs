@@ -73,9 +73,13 @@ pub fn relative_error(analytic: f64, numeric: f64) -> f64 {
 /// ```
 #[must_use]
 pub fn central_difference<T: Element>(theta: T, epsilon: f64, mut loss: impl FnMut(T) -> f64) -> f64 {
-    let up = T::from_f64(theta.to_f64() + epsilon);
-    let down = T::from_f64(theta.to_f64() - epsilon);
+    let (up, down) = nudged(theta, epsilon);
     (loss(up) - loss(down)) / (up.to_f64() - down.to_f64())
+}
+
+/// `θ + ε` and `θ − ε`, each rounded to `T` as it will be stored.
+fn nudged<T: Element>(theta: T, epsilon: f64) -> (T, T) {
+    (T::from_f64(theta.to_f64() + epsilon), T::from_f64(theta.to_f64() - epsilon))
 }
 
 /// How a check perturbs entries.
@@ -252,8 +256,7 @@ fn worst_entry<T: Element, const DOUT: usize, const B: usize>(
     let mut y_down = [[T::ZERO; DOUT]; B];
     let mut worst = Worst::default();
     for at in (0..values.len()).step_by(settings.stride.max(1)) {
-        let theta = values[at].to_f64();
-        let (up, down) = (T::from_f64(theta + settings.epsilon), T::from_f64(theta - settings.epsilon));
+        let (up, down) = nudged(values[at], settings.epsilon);
         forward_at(at, up, &mut y_up);
         forward_at(at, down, &mut y_down);
         let numeric = loss_change(&y_up, &y_down, target) / (up.to_f64() - down.to_f64());

@@ -398,8 +398,6 @@ pub fn backward_weight<T: Element, const DIN: usize, const DOUT: usize>(
     dw: &mut [[T; DOUT]; DIN],
     update: Update,
 ) {
-    let rows = x.len().min(dy.len());
-    let (x, dy) = (&x[..rows], &dy[..rows]);
     let (dw_rows, i0) = weight_blocks::<T, FORWARD_ROWS, DIN, DOUT>(x, dy, dw, 0, update);
     let (dw_rows, i0) = weight_blocks::<T, 2, DIN, DOUT>(x, dy, dw_rows, i0, update);
     weight_blocks::<T, 1, DIN, DOUT>(x, dy, dw_rows, i0, update);
