@@ -3,7 +3,7 @@
 
 use crate::error::check_batch;
 use crate::init::TorchUniform;
-use crate::kernel::{self, Update};
+use crate::kernel::{self, Epilogue, Update};
 use crate::{Element, Error, Ledger};
 
 /// Refuses a layer with no inputs or no outputs, at compile time.
@@ -213,6 +213,12 @@ impl<const DIN: usize, const DOUT: usize, T: Element> Linear<DIN, DOUT, T> {
     /// a compile error on `y` ("expected an array with a size of B").
     pub fn forward<const B: usize>(&self, x: &[[T; DIN]; B], y: &mut [[T; DOUT]; B]) {
         kernel::forward(x, &self.weight, Some(&self.bias), y);
+    }
+
+    /// `Y = f(X·W + b)`: [`Linear::forward`] with the epilogue `f` (an
+    /// activation) fused in, applied to each output as the kernel stores it.
+    pub fn forward_with<const B: usize, E: Epilogue<T>>(&self, x: &[[T; DIN]; B], y: &mut [[T; DOUT]; B], epilogue: E) {
+        kernel::forward_with(x, &self.weight, Some(&self.bias), y, epilogue);
     }
 
     /// The backward pass for a batch of `B` rows: writes `dx = dY·Wᵀ` and
@@ -457,6 +463,11 @@ impl<const DIN: usize, const DOUT: usize, T: Element> LinearNoBias<DIN, DOUT, T>
     /// `Y = X·W` for a batch of `B` rows.
     pub fn forward<const B: usize>(&self, x: &[[T; DIN]; B], y: &mut [[T; DOUT]; B]) {
         kernel::forward(x, &self.weight, None, y);
+    }
+
+    /// `Y = f(X·W)`: [`LinearNoBias::forward`] with the epilogue `f` fused in.
+    pub fn forward_with<const B: usize, E: Epilogue<T>>(&self, x: &[[T; DIN]; B], y: &mut [[T; DOUT]; B], epilogue: E) {
+        kernel::forward_with(x, &self.weight, None, y, epilogue);
     }
 
     /// Writes `dx = dY·Wᵀ` and **adds** `Xᵀ·dY` into `grads.weight`.

@@ -5,7 +5,27 @@
 mod common;
 
 use common::{Data, assert_close, flat};
+use tinylinear::kernel::{self, Epilogue};
 use tinylinear::{Element, Grads, GradsNoBias, Linear, LinearNoBias};
+
+/// A test epilogue that treats each sign differently, so that one applied
+/// twice, skipped or applied to the wrong value shows.
+#[derive(Clone, Copy)]
+struct Bend;
+
+impl<T: Element> Epilogue<T> for Bend {
+    fn apply(self, value: T) -> T {
+        if value < T::ZERO { value * T::from_f64(0.25) } else { value * value + T::from_f64(1.0) }
+    }
+}
+
+/// Asserts two outputs are the same values bit for bit.
+fn assert_same_bits<T: Element>(what: &str, got: &[T], expected: &[T]) {
+    assert_eq!(got.len(), expected.len(), "{what}: length");
+    for (at, (g, e)) in got.iter().zip(expected).enumerate() {
+        assert!(g.to_f64().to_bits() == e.to_f64().to_bits(), "{what}: [{at}] is {g:?}, expected {e:?}");
+    }
+}
 
 /// Batches checked for every shape: every one from 0 to 20, and 33.
 const BATCHES: [usize; 22] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 33];
@@ -32,6 +52,11 @@ fn check_shape<T: Element, const DIN: usize, const DOUT: usize>(seed: u64) {
         let mut y = vec![[T::ZERO; DOUT]; batch];
         layer.forward_slice(&x, &mut y).unwrap();
         assert_close(&what("Y = X·W + b"), y.as_flattened(), &common::forward(&xf, &w, Some(&b), batch, DIN, DOUT));
+        // A fused epilogue gives exactly what applying it afterwards gives.
+        let mut fused = vec![[T::from_f64(9.0); DOUT]; batch];
+        kernel::forward_with(&x, &layer.weight, Some(&layer.bias), &mut fused, Bend);
+        let unfused: Vec<T> = y.as_flattened().iter().map(|&v| Bend.apply(v)).collect();
+        assert_same_bits(&what("f(X·W + b) fused"), fused.as_flattened(), &unfused);
         no_bias.forward_slice(&x, &mut y).unwrap();
         assert_close(&what("Y = X·W"), y.as_flattened(), &common::forward(&xf, &w, None, batch, DIN, DOUT));
 

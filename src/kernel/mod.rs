@@ -153,6 +153,48 @@ impl Update {
 
 use crate::Element;
 
+/// A function the forward kernel applies to every output just before it
+/// stores it: the hook that fuses an activation into `Y = X·W + b`, so that
+/// `f(X·W + b)` costs no second pass over Y.
+///
+/// The kernels call [`Epilogue::apply`] on values they have just computed,
+/// while they are still in registers or L1, once per output.
+///
+/// # Examples
+///
+/// ```
+/// use tinylinear::Linear;
+/// use tinylinear::kernel::Epilogue;
+///
+/// #[derive(Clone, Copy)]
+/// struct Halve;
+/// impl Epilogue<f32> for Halve {
+///     fn apply(self, value: f32) -> f32 {
+///         value * 0.5
+///     }
+/// }
+///
+/// let layer = Linear::<2, 1>::new([[1.0], [1.0]], [0.0]);
+/// let mut y = [[0.0; 1]; 1];
+/// layer.forward_with(&[[1.0, 3.0]], &mut y, Halve);
+/// assert_eq!(y, [[2.0]]);
+/// ```
+pub trait Epilogue<T>: Copy {
+    /// The stored output for the freshly computed `value`.
+    fn apply(self, value: T) -> T;
+}
+
+/// The epilogue that leaves outputs as they are: plain `Y = X·W + b`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Identity;
+
+impl<T> Epilogue<T> for Identity {
+    #[inline(always)]
+    fn apply(self, value: T) -> T {
+        value
+    }
+}
+
 /// `Y = X·W + b` (or `Y = X·W` when `bias` is `None`) on the compiled-in path.
 /// Rows beyond the shorter of `x` and `y` are left alone.
 #[inline]
@@ -162,9 +204,32 @@ pub fn forward<T: Element, const DIN: usize, const DOUT: usize>(
     bias: Option<&[T; DOUT]>,
     y: &mut [[T; DOUT]],
 ) {
+    forward_with(x, weight, bias, y, Identity);
+}
+
+/// `Y = f(X·W + b)`: [`forward`] with `epilogue` applied to each output
+/// as it is stored.
+#[inline]
+pub fn forward_with<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: usize>(
+    x: &[[T; DIN]],
+    weight: &[[T; DOUT]; DIN],
+    bias: Option<&[T; DOUT]>,
+    y: &mut [[T; DOUT]],
+    epilogue: E,
+) {
     let rows = x.len().min(y.len());
     let (x, y) = (&x[..rows], &mut y[..rows]);
-    if backend::SIMD { tile::forward(x, weight, bias, y) } else { reference::forward(x, weight, bias, y) }
+    if backend::SIMD {
+        tile::forward(x, weight, bias, y, epilogue);
+    } else {
+        // Row by row, so that each row meets its epilogue while still in L1.
+        for (x_row, y_row) in x.iter().zip(y.iter_mut()) {
+            reference::forward(core::slice::from_ref(x_row), weight, bias, core::slice::from_mut(y_row));
+            for y_j in y_row.iter_mut() {
+                *y_j = epilogue.apply(*y_j);
+            }
+        }
+    }
 }
 
 /// `dX = dY·Wᵀ` on the compiled-in path.

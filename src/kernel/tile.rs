@@ -58,9 +58,9 @@
 //! multiply-adds round once where mul-then-add rounds twice: results agree
 //! with the reference within the usual `n·ε·Σ|terms|` bound, not bit for bit.
 
-use super::Update;
 use super::simd::Vector;
 use super::{DX_COLS, DX_ROWS, FORWARD_ROWS, FORWARD_VECTORS, GEMV_VECTORS};
+use super::{Epilogue, Update};
 use crate::Element;
 
 /// The `wide` vector of an element type.
@@ -81,6 +81,17 @@ fn load<T: Element>(src: &[T], at: usize) -> V<T> {
     }
 }
 
+/// Stores the forward's outputs `value` at `dst[at..]`, passed through `epilogue`.
+#[inline(always)]
+fn store_output<T: Element, E: Epilogue<T>>(dst: &mut [T], at: usize, value: V<T>, epilogue: E) {
+    store(dst, at, value, Update::Overwrite);
+    if let Some(stored) = dst.get_mut(at..at + lanes::<T>()) {
+        for output in stored {
+            *output = epilogue.apply(*output);
+        }
+    }
+}
+
 /// Stores `value` at `dst[at..]`, or adds it to what is there.
 #[inline(always)]
 fn store<T: Element>(dst: &mut [T], at: usize, value: V<T>, update: Update) {
@@ -95,44 +106,47 @@ fn store<T: Element>(dst: &mut [T], at: usize, value: V<T>, update: Update) {
 
 // ---------------------------------------------------------------- forward
 
-/// `Y = X·W + b` (or `X·W` without a bias).
-pub fn forward<T: Element, const DIN: usize, const DOUT: usize>(
+/// `Y = f(X·W + b)` (or `f(X·W)` without a bias), `f` being the epilogue.
+pub fn forward<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: usize>(
     x: &[[T; DIN]],
     weight: &[[T; DOUT]; DIN],
     bias: Option<&[T; DOUT]>,
     y: &mut [[T; DOUT]],
+    epilogue: E,
 ) {
     if let ([x_row], [y_row]) = (x, &mut *y) {
-        return forward_one_row(x_row, weight, bias, y_row);
+        return forward_one_row(x_row, weight, bias, y_row, epilogue);
     }
-    let (x, y) = forward_blocks::<T, FORWARD_ROWS, DIN, DOUT>(x, weight, bias, y);
-    let (x, y) = forward_blocks::<T, 2, DIN, DOUT>(x, weight, bias, y);
-    forward_blocks::<T, 1, DIN, DOUT>(x, weight, bias, y);
+    let (x, y) = forward_blocks::<T, E, FORWARD_ROWS, DIN, DOUT>(x, weight, bias, y, epilogue);
+    let (x, y) = forward_blocks::<T, E, 2, DIN, DOUT>(x, weight, bias, y, epilogue);
+    forward_blocks::<T, E, 1, DIN, DOUT>(x, weight, bias, y, epilogue);
 }
 
 /// Runs [`forward_rows`] on each whole block of `R` rows; returns the rows left over.
 #[inline(always)]
-fn forward_blocks<'x, 'y, T: Element, const R: usize, const DIN: usize, const DOUT: usize>(
+fn forward_blocks<'x, 'y, T: Element, E: Epilogue<T>, const R: usize, const DIN: usize, const DOUT: usize>(
     x: &'x [[T; DIN]],
     weight: &[[T; DOUT]; DIN],
     bias: Option<&[T; DOUT]>,
     y: &'y mut [[T; DOUT]],
+    epilogue: E,
 ) -> (&'x [[T; DIN]], &'y mut [[T; DOUT]]) {
     let mut x_blocks = x.chunks_exact(R);
     let mut y_blocks = y.chunks_exact_mut(R);
     for (x_block, y_block) in (&mut x_blocks).zip(&mut y_blocks) {
-        forward_rows::<T, R, DIN, DOUT>(x_block, weight, bias, y_block);
+        forward_rows::<T, E, R, DIN, DOUT>(x_block, weight, bias, y_block, epilogue);
     }
     (x_blocks.remainder(), y_blocks.into_remainder())
 }
 
 /// All outputs of `R` batch rows: full tiles, one-vector tiles, then scalar columns.
 #[inline(always)]
-fn forward_rows<T: Element, const R: usize, const DIN: usize, const DOUT: usize>(
+fn forward_rows<T: Element, E: Epilogue<T>, const R: usize, const DIN: usize, const DOUT: usize>(
     x: &[[T; DIN]],
     weight: &[[T; DOUT]; DIN],
     bias: Option<&[T; DOUT]>,
     y: &mut [[T; DOUT]],
+    epilogue: E,
 ) {
     let (Ok(x), Ok(y)) = (<&[[T; DIN]; R]>::try_from(x), <&mut [[T; DOUT]; R]>::try_from(y)) else {
         return;
@@ -140,11 +154,11 @@ fn forward_rows<T: Element, const R: usize, const DIN: usize, const DOUT: usize>
     let lanes = lanes::<T>();
     let mut j = 0;
     while j + FORWARD_VECTORS * lanes <= DOUT {
-        forward_tile::<T, R, FORWARD_VECTORS, DIN, DOUT>(x, weight, bias, y, j);
+        forward_tile::<T, E, R, FORWARD_VECTORS, DIN, DOUT>(x, weight, bias, y, j, epilogue);
         j += FORWARD_VECTORS * lanes;
     }
     while j + lanes <= DOUT {
-        forward_tile::<T, R, 1, DIN, DOUT>(x, weight, bias, y, j);
+        forward_tile::<T, E, R, 1, DIN, DOUT>(x, weight, bias, y, j, epilogue);
         j += lanes;
     }
     for column in j..DOUT {
@@ -153,19 +167,20 @@ fn forward_rows<T: Element, const R: usize, const DIN: usize, const DOUT: usize>
             for (&x_k, w_row) in x_row.iter().zip(weight) {
                 sum += x_k * w_row[column];
             }
-            y_row[column] = sum;
+            y_row[column] = epilogue.apply(sum);
         }
     }
 }
 
 /// One `R × N`-vector tile of outputs starting at column `j`.
 #[inline(always)]
-fn forward_tile<T: Element, const R: usize, const N: usize, const DIN: usize, const DOUT: usize>(
+fn forward_tile<T: Element, E: Epilogue<T>, const R: usize, const N: usize, const DIN: usize, const DOUT: usize>(
     x: &[[T; DIN]; R],
     weight: &[[T; DOUT]; DIN],
     bias: Option<&[T; DOUT]>,
     y: &mut [[T; DOUT]; R],
     j: usize,
+    epilogue: E,
 ) {
     let lanes = lanes::<T>();
     let start: [V<T>; N] = match bias {
@@ -184,7 +199,7 @@ fn forward_tile<T: Element, const R: usize, const N: usize, const DIN: usize, co
     }
     for (acc_row, y_row) in acc.iter().zip(y.iter_mut()) {
         for (v, &acc_v) in acc_row.iter().enumerate() {
-            store(y_row, j + v * lanes, acc_v, Update::Overwrite);
+            store_output(y_row, j + v * lanes, acc_v, epilogue);
         }
     }
 }
@@ -199,23 +214,29 @@ fn forward_tile<T: Element, const R: usize, const N: usize, const DIN: usize, co
 /// column block at a time instead would stride a whole row between loads,
 /// which defeats the hardware prefetcher once W leaves L2 (measured: a
 /// quarter of the plain loop's speed at 1024 → 1024).
-fn forward_one_row<T: Element, const DIN: usize, const DOUT: usize>(
+fn forward_one_row<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: usize>(
     x: &[T; DIN],
     weight: &[[T; DOUT]; DIN],
     bias: Option<&[T; DOUT]>,
     y: &mut [T; DOUT],
+    epilogue: E,
 ) {
     let lanes = lanes::<T>();
     if DOUT > GEMV_VECTORS * lanes {
-        return stream_rows(x, weight, bias, y);
+        stream_rows(x, weight, bias, y);
+        // y was built in L1 over the whole pass; it is still there.
+        for y_j in y.iter_mut() {
+            *y_j = epilogue.apply(*y_j);
+        }
+        return;
     }
     let mut j = 0;
     while j + GEMV_VECTORS * lanes <= DOUT {
-        gemv_tile::<T, GEMV_VECTORS, DIN, DOUT>(x, weight, bias, y, j);
+        gemv_tile::<T, E, GEMV_VECTORS, DIN, DOUT>(x, weight, bias, y, j, epilogue);
         j += GEMV_VECTORS * lanes;
     }
     while j + lanes <= DOUT {
-        gemv_tile::<T, 1, DIN, DOUT>(x, weight, bias, y, j);
+        gemv_tile::<T, E, 1, DIN, DOUT>(x, weight, bias, y, j, epilogue);
         j += lanes;
     }
     for column in j..DOUT {
@@ -223,18 +244,19 @@ fn forward_one_row<T: Element, const DIN: usize, const DOUT: usize>(
         for (&x_k, w_row) in x.iter().zip(weight) {
             sum += x_k * w_row[column];
         }
-        y[column] = sum;
+        y[column] = epilogue.apply(sum);
     }
 }
 
 /// `N` vectors of a GEMV output from column `j`, k unrolled by two.
 #[inline(always)]
-fn gemv_tile<T: Element, const N: usize, const DIN: usize, const DOUT: usize>(
+fn gemv_tile<T: Element, E: Epilogue<T>, const N: usize, const DIN: usize, const DOUT: usize>(
     x: &[T; DIN],
     weight: &[[T; DOUT]; DIN],
     bias: Option<&[T; DOUT]>,
     y: &mut [T; DOUT],
     j: usize,
+    epilogue: E,
 ) {
     let lanes = lanes::<T>();
     let mut even: [V<T>; N] = match bias {
@@ -258,7 +280,7 @@ fn gemv_tile<T: Element, const N: usize, const DIN: usize, const DOUT: usize>(
         }
     }
     for (v, (&e, &o)) in even.iter().zip(&odd).enumerate() {
-        store(y, j + v * lanes, e + o, Update::Overwrite);
+        store_output(y, j + v * lanes, e + o, epilogue);
     }
 }
 
