@@ -32,6 +32,11 @@ const BATCHES: [usize; 22] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 
 
 /// Checks every pass of a `DIN → DOUT` layer at every batch in `BATCHES`.
 fn check_shape<T: Element, const DIN: usize, const DOUT: usize>(seed: u64) {
+    check_shape_at::<T, DIN, DOUT>(seed, &BATCHES);
+}
+
+/// Checks every pass of a `DIN → DOUT` layer at each of `batches`.
+fn check_shape_at<T: Element, const DIN: usize, const DOUT: usize>(seed: u64, batches: &[usize]) {
     let mut data = Data::new(seed);
     let mut layer = Linear::<DIN, DOUT, T>::zeroed();
     for w in layer.weight.as_flattened_mut() {
@@ -43,7 +48,7 @@ fn check_shape<T: Element, const DIN: usize, const DOUT: usize>(seed: u64) {
     let no_bias = LinearNoBias::new(layer.weight);
     let (w, b) = (flat(&layer.weight), flat(&[layer.bias]));
 
-    for &batch in &BATCHES {
+    for &batch in batches {
         let what = |pass: &str| format!("{} {DIN}->{DOUT} batch {batch}: {pass}", T::NAME);
         let x = data.mixed_rows::<T, DIN>(batch);
         let dy = data.mixed_rows::<T, DOUT>(batch);
@@ -128,6 +133,18 @@ fn odd_larger_shapes_match_the_f64_oracle() {
     check_shape::<f32, 128, 64>(3);
     check_shape::<f64, 257, 31>(4);
     check_shape::<f32, 3, 257>(5);
+}
+
+/// The large-shape kernels pack 256-deep panels of W (forward) and dY (dW)
+/// once W outgrows 64 KiB and the batch has two row tiles: depths and
+/// batches that cross a packed block, with ragged panels and rows.
+#[test]
+#[cfg_attr(miri, ignore = "too slow under Miri")]
+fn packed_panels_across_block_edges_match_the_f64_oracle() {
+    check_shape_at::<f32, 300, 70>(6, &[11, 12, 13, 20, 33]);
+    check_shape_at::<f64, 261, 37>(7, &[12, 14, 19]);
+    check_shape_at::<f32, 129, 129>(8, &[255, 256, 257, 300]);
+    check_shape_at::<f64, 97, 93>(9, &[12, 262]);
 }
 
 #[test]

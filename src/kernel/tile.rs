@@ -3,7 +3,7 @@
 //! # The forward tile
 //!
 //! W is stored d_in × d_out, so row `W[k][..]` is already the contiguous
-//! panel a broadcast kernel wants: no packing, no scratch. A tile holds
+//! panel a broadcast kernel wants: no packing, no heap. A tile holds
 //! `R` batch rows × `N` vectors of outputs in registers for the whole
 //! k-loop; each step loads `N` vectors of `W[k][j..]` and broadcasts each
 //! `X[r][k]` once:
@@ -23,14 +23,28 @@
 //! (4 cycles × 2 per cycle = 8 chains needed). The tile sizes per backend
 //! live in `kernel/mod.rs` with their reasoning.
 //!
+//! # Loop order and packing
+//!
+//! The forward walks one column panel of W (`FORWARD_VECTORS` vectors
+//! wide) past every row block of a group of rows whose X fits in L2, so a
+//! panel comes from memory once per group. Rows of W lie `DOUT` elements
+//! apart, and at power-of-two widths (512 f32 = 2 KiB) a panel's rows all
+//! map to two of L1's 64 sets: the panel cannot stay in L1 however small
+//! it is. Once W is over 64 KiB and the batch has two row tiles, each panel
+//! is therefore copied, 256 rows of W at a time, into a 16 KiB block on
+//! the stack, which every row block then reads from L1 (measured at
+//! 128 × 512 → 512: 55 → 72 GFLOP/s). dW packs panels of dY the same way.
+//! Smaller layers skip the copy, which there only costs time.
+//!
 //! # Tails
 //!
-//! Rows left over after the full tiles run the same kernel with 2 rows,
-//! then 1 (each a separate kernel with its row count fixed at compile
-//! time; three sizes rather than one per remainder keeps compile times and
-//! code size down). Outputs not divisible by a tile run a one-vector tile,
-//! then scalar columns. No masked loads, no scratch copies, no
-//! out-of-bounds reads: every load is of a full, in-bounds chunk.
+//! Rows left over after the full tiles run the same kernel with 4 rows,
+//! then 2, then 1 (each a separate kernel with its row count fixed at
+//! compile time). With 6-row tiles, 6 + 2 leftover rows run as 4 + 4: a
+//! 2-row tile has only 4 FMA chains and waits on latency. Outputs not
+//! divisible by a tile run a one-vector tile, then scalar columns. No
+//! masked loads, no out-of-bounds reads: every load is of a full,
+//! in-bounds chunk.
 //!
 //! # The other three
 //!
@@ -44,15 +58,17 @@
 //!
 //! # What the compiler makes of it
 //!
-//! `scripts/kernel-asm` builds the tour for AVX2+FMA and disassembles
-//! these kernels as it instantiates them (128 → 64, f32 and f64). On
-//! rustc 1.95 none has a panic path (no bounds checks survive), and the
-//! f32 forward's inner loops keep every accumulator in a register (the
-//! 6 × 2 tile: 2 loads of W, 6 broadcasts and 12 FMAs per k). The forward's
-//! stack accesses (23 in f32, 70 in f64) sit outside its FMA loops, where
-//! the wide-row GEMV sets y to the bias. Not yet clean: LLVM hoists W
-//! vectors of the dX tile out of the batch loop and reloads them from the
-//! stack (80 accesses in the f32 kernel, 184 in f64).
+//! `scripts/kernel-asm` builds the layer benchmark for AVX2+FMA and
+//! disassembles these kernels as it instantiates them (the kernel issue's
+//! shapes, f32 and f64), counting panic paths, stack accesses and FMAs per
+//! instance. On rustc 1.95 none has a panic path (no bounds check
+//! survives). The f32 forward tile's inner loop keeps every accumulator in
+//! a register (6 × 2: 2 loads of W, 6 broadcasts and 12 FMAs per k); its
+//! stack accesses are loop bookkeeping outside the FMA loops, and in the
+//! packed kernels the reads of the packed panel, which lives on the stack
+//! by design. Not yet clean: LLVM hoists W vectors of the dX tile out of
+//! the batch loop and reloads them from the stack (80 accesses in the
+//! f32 128 → 64 instance, 184 in f64).
 //!
 //! Sums run in a different order than [`super::reference`], and fused
 //! multiply-adds round once where mul-then-add rounds twice: results agree
@@ -107,6 +123,11 @@ fn store<T: Element>(dst: &mut [T], at: usize, value: V<T>, update: Update) {
 // ---------------------------------------------------------------- forward
 
 /// `Y = f(X·W + b)` (or `f(X·W)` without a bias), `f` being the epilogue.
+///
+/// Rows go in groups small enough that a group's X stays in L2 (see
+/// [`forward_group_rows`]); within a group, one column panel of W at a time
+/// meets every row block, so the panel is read from memory once per group
+/// and from L1/L2 for every other block.
 pub fn forward<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: usize>(
     x: &[[T; DIN]],
     weight: &[[T; DOUT]; DIN],
@@ -117,57 +138,232 @@ pub fn forward<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: usize>(
     if let ([x_row], [y_row]) = (x, &mut *y) {
         return forward_one_row(x_row, weight, bias, y_row, epilogue);
     }
-    let (x, y) = forward_blocks::<T, E, FORWARD_ROWS, DIN, DOUT>(x, weight, bias, y, epilogue);
-    let (x, y) = forward_blocks::<T, E, 2, DIN, DOUT>(x, weight, bias, y, epilogue);
-    forward_blocks::<T, E, 1, DIN, DOUT>(x, weight, bias, y, epilogue);
-}
-
-/// Runs [`forward_rows`] on each whole block of `R` rows; returns the rows left over.
-#[inline(always)]
-fn forward_blocks<'x, 'y, T: Element, E: Epilogue<T>, const R: usize, const DIN: usize, const DOUT: usize>(
-    x: &'x [[T; DIN]],
-    weight: &[[T; DOUT]; DIN],
-    bias: Option<&[T; DOUT]>,
-    y: &'y mut [[T; DOUT]],
-    epilogue: E,
-) -> (&'x [[T; DIN]], &'y mut [[T; DOUT]]) {
-    let mut x_blocks = x.chunks_exact(R);
-    let mut y_blocks = y.chunks_exact_mut(R);
-    for (x_block, y_block) in (&mut x_blocks).zip(&mut y_blocks) {
-        forward_rows::<T, E, R, DIN, DOUT>(x_block, weight, bias, y_block, epilogue);
+    let group = forward_group_rows::<T, DIN>();
+    for (x_group, y_group) in x.chunks(group).zip(y.chunks_mut(group)) {
+        forward_group(x_group, weight, bias, y_group, epilogue);
     }
-    (x_blocks.remainder(), y_blocks.into_remainder())
 }
 
-/// All outputs of `R` batch rows: full tiles, one-vector tiles, then scalar columns.
+/// Rows per group: as many whole forward tiles as keep the group's X within
+/// a quarter of a typical 512 KiB L2, leaving room for the W panel and Y.
+const fn forward_group_rows<T: Element, const DIN: usize>() -> usize {
+    let budget = 128 * 1024 / (DIN * size_of::<T>());
+    let tiles = budget / FORWARD_ROWS;
+    if tiles == 0 { FORWARD_ROWS } else { tiles * FORWARD_ROWS }
+}
+
+/// All of Y for one group of rows, one column panel at a time: full panels,
+/// one-vector panels, then scalar columns.
 #[inline(always)]
-fn forward_rows<T: Element, E: Epilogue<T>, const R: usize, const DIN: usize, const DOUT: usize>(
+fn forward_group<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: usize>(
     x: &[[T; DIN]],
     weight: &[[T; DOUT]; DIN],
     bias: Option<&[T; DOUT]>,
     y: &mut [[T; DOUT]],
     epilogue: E,
 ) {
-    let (Ok(x), Ok(y)) = (<&[[T; DIN]; R]>::try_from(x), <&mut [[T; DOUT]; R]>::try_from(y)) else {
-        return;
-    };
     let lanes = lanes::<T>();
+    let pack = x.len() >= 2 * FORWARD_ROWS && DIN * DOUT * size_of::<T>() > PACK_MIN_BYTES;
     let mut j = 0;
     while j + FORWARD_VECTORS * lanes <= DOUT {
-        forward_tile::<T, E, R, FORWARD_VECTORS, DIN, DOUT>(x, weight, bias, y, j, epilogue);
+        if pack {
+            forward_packed_panel::<T, E, DIN, DOUT>(x, weight, bias, y, j, epilogue);
+        } else {
+            forward_panel::<T, E, FORWARD_VECTORS, DIN, DOUT>(x, weight, bias, y, j, epilogue);
+        }
         j += FORWARD_VECTORS * lanes;
     }
     while j + lanes <= DOUT {
-        forward_tile::<T, E, R, 1, DIN, DOUT>(x, weight, bias, y, j, epilogue);
+        forward_panel::<T, E, 1, DIN, DOUT>(x, weight, bias, y, j, epilogue);
         j += lanes;
     }
-    for column in j..DOUT {
+    if j < DOUT {
         for (x_row, y_row) in x.iter().zip(y.iter_mut()) {
-            let mut sum = bias.map_or(T::ZERO, |b| b[column]);
-            for (&x_k, w_row) in x_row.iter().zip(weight) {
-                sum += x_k * w_row[column];
+            for column in j..DOUT {
+                let mut sum = bias.map_or(T::ZERO, |b| b[column]);
+                for (&x_k, w_row) in x_row.iter().zip(weight) {
+                    sum += x_k * w_row[column];
+                }
+                y_row[column] = epilogue.apply(sum);
             }
-            y_row[column] = epilogue.apply(sum);
+        }
+    }
+}
+
+/// Row splits for a run of rows: as many `FORWARD_ROWS` blocks as fit,
+/// except that 6 + 2 leftover rows run as 4 + 4 (two tiles of 8 FMA chains
+/// each, rather than one of 12 and one of 4 that waits on FMA latency).
+/// Returns the number of rows the full-size blocks take.
+#[inline(always)]
+fn full_block_rows(rows: usize) -> usize {
+    let full = rows / FORWARD_ROWS * FORWARD_ROWS;
+    if FORWARD_ROWS == 6 && rows % FORWARD_ROWS == 2 && full > 0 { full - FORWARD_ROWS } else { full }
+}
+
+/// The `N` output vectors from column `j` for every row: blocks of
+/// `FORWARD_ROWS` rows, then of 4, 2 and 1.
+#[inline(always)]
+fn forward_panel<T: Element, E: Epilogue<T>, const N: usize, const DIN: usize, const DOUT: usize>(
+    x: &[[T; DIN]],
+    weight: &[[T; DOUT]; DIN],
+    bias: Option<&[T; DOUT]>,
+    y: &mut [[T; DOUT]],
+    j: usize,
+    epilogue: E,
+) {
+    let full = full_block_rows(x.len());
+    let (Some((x_full, x)), Some((y_full, y))) = (x.split_at_checked(full), y.split_at_mut_checked(full)) else {
+        return;
+    };
+    forward_blocks::<T, E, FORWARD_ROWS, N, DIN, DOUT>(x_full, weight, bias, y_full, j, epilogue);
+    let (x, y) = forward_blocks::<T, E, 4, N, DIN, DOUT>(x, weight, bias, y, j, epilogue);
+    let (x, y) = forward_blocks::<T, E, 2, N, DIN, DOUT>(x, weight, bias, y, j, epilogue);
+    forward_blocks::<T, E, 1, N, DIN, DOUT>(x, weight, bias, y, j, epilogue);
+}
+
+/// Runs [`forward_tile`] on each whole block of `R` rows; returns the rows left over.
+#[inline(always)]
+fn forward_blocks<
+    'x,
+    'y,
+    T: Element,
+    E: Epilogue<T>,
+    const R: usize,
+    const N: usize,
+    const DIN: usize,
+    const DOUT: usize,
+>(
+    x: &'x [[T; DIN]],
+    weight: &[[T; DOUT]; DIN],
+    bias: Option<&[T; DOUT]>,
+    y: &'y mut [[T; DOUT]],
+    j: usize,
+    epilogue: E,
+) -> (&'x [[T; DIN]], &'y mut [[T; DOUT]]) {
+    let (x_blocks, x_rest) = x.as_chunks::<R>();
+    let (y_blocks, y_rest) = y.as_chunks_mut::<R>();
+    for (x_block, y_block) in x_blocks.iter().zip(y_blocks.iter_mut()) {
+        forward_tile::<T, E, R, N, DIN, DOUT>(x_block, weight, bias, y_block, j, epilogue);
+    }
+    (x_rest, y_rest)
+}
+
+// Packed panels.
+//
+// Rows of W lie `DOUT` elements apart. When that stride is a multiple of
+// 4 KiB / 8 (the span of one L1 way), a column panel's rows all fall into
+// a handful of L1 sets, and the panel is evicted before the next row block
+// can reuse it. For large batches the forward therefore copies each panel,
+// `PACK_DEPTH` rows deep, into a contiguous block on the stack (16 KiB),
+// which every row block of the group then reads from L1.
+
+/// Rows of W per packed block: 16 KiB of f32 (2 × 8 lanes) or f64 (2 × 4).
+const PACK_DEPTH: usize = 256;
+
+/// A W this small (twice L1) keeps its panels in L1 and L2 however they
+/// are strided; packing it only costs (measured: 128 → 64 ran 10 % slower).
+const PACK_MIN_BYTES: usize = 64 * 1024;
+
+/// One full column panel (from column `j`) for every row, through packed
+/// blocks of `PACK_DEPTH` rows of W. Y holds partial sums between blocks;
+/// the bias starts the first, the epilogue finishes the last.
+#[inline(never)]
+fn forward_packed_panel<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: usize>(
+    x: &[[T; DIN]],
+    weight: &[[T; DOUT]; DIN],
+    bias: Option<&[T; DOUT]>,
+    y: &mut [[T; DOUT]],
+    j: usize,
+    epilogue: E,
+) {
+    let lanes = lanes::<T>();
+    let mut packed = [[V::<T>::ZERO; FORWARD_VECTORS]; PACK_DEPTH];
+    for (block, w_rows) in weight.chunks(PACK_DEPTH).enumerate() {
+        for (slot, w_row) in packed.iter_mut().zip(w_rows) {
+            *slot = core::array::from_fn(|v| load(w_row, j + v * lanes));
+        }
+        let Some(panel) = packed.get(..w_rows.len()) else { return };
+        let k0 = block * PACK_DEPTH;
+        let start = if k0 == 0 { Start::Bias(bias) } else { Start::Partial };
+        let finish = k0 + w_rows.len() == DIN;
+        let full = full_block_rows(x.len());
+        let (Some((x_full, x)), Some((y_full, y))) = (x.split_at_checked(full), y.split_at_mut_checked(full)) else {
+            return;
+        };
+        let blocks = PackedBlocks { panel, k0, j, start, finish, epilogue };
+        blocks.run::<FORWARD_ROWS, DIN>(x_full, y_full);
+        let (x, y) = blocks.run::<4, DIN>(x, y);
+        let (x, y) = blocks.run::<2, DIN>(x, y);
+        blocks.run::<1, DIN>(x, y);
+    }
+}
+
+/// Where a packed tile's accumulators start.
+#[derive(Clone, Copy)]
+enum Start<'b, T, const DOUT: usize> {
+    /// The first block: from the bias (or zero without one).
+    Bias(Option<&'b [T; DOUT]>),
+    /// A later block: from the partial sums already in Y.
+    Partial,
+}
+
+/// One packed block of a panel and what its tiles need to know.
+#[derive(Clone, Copy)]
+struct PackedBlocks<'p, 'b, T: Element, E, const DOUT: usize> {
+    panel: &'p [[V<T>; FORWARD_VECTORS]],
+    k0: usize,
+    j: usize,
+    start: Start<'b, T, DOUT>,
+    finish: bool,
+    epilogue: E,
+}
+
+impl<T: Element, E: Epilogue<T>, const DOUT: usize> PackedBlocks<'_, '_, T, E, DOUT> {
+    /// Runs [`PackedBlocks::tile`] on each whole block of `R` rows; returns the rows left over.
+    #[inline(always)]
+    fn run<'x, 'y, const R: usize, const DIN: usize>(
+        &self,
+        x: &'x [[T; DIN]],
+        y: &'y mut [[T; DOUT]],
+    ) -> (&'x [[T; DIN]], &'y mut [[T; DOUT]]) {
+        let (x_blocks, x_rest) = x.as_chunks::<R>();
+        let (y_blocks, y_rest) = y.as_chunks_mut::<R>();
+        for (x_block, y_block) in x_blocks.iter().zip(y_blocks.iter_mut()) {
+            self.tile::<R, DIN>(x_block, y_block);
+        }
+        (x_rest, y_rest)
+    }
+
+    /// `R` rows × the panel's vectors, over the block's rows of W.
+    #[inline(always)]
+    fn tile<const R: usize, const DIN: usize>(&self, x: &[[T; DIN]; R], y: &mut [[T; DOUT]; R]) {
+        let lanes = lanes::<T>();
+        let (j, depth) = (self.j, self.panel.len());
+        let mut acc: [[V<T>; FORWARD_VECTORS]; R] = match self.start {
+            Start::Bias(Some(b)) => [core::array::from_fn(|v| load(b, j + v * lanes)); R],
+            Start::Bias(None) => [[V::<T>::ZERO; FORWARD_VECTORS]; R],
+            Start::Partial => core::array::from_fn(|r| core::array::from_fn(|v| load(&y[r], j + v * lanes))),
+        };
+        let x_block: [&[T]; R] = core::array::from_fn(|r| x[r].get(self.k0..self.k0 + depth).unwrap_or(&[]));
+        if x_block.iter().any(|row| row.len() != depth) {
+            return;
+        }
+        for (k, w) in self.panel.iter().enumerate() {
+            for (acc_row, x_row) in acc.iter_mut().zip(&x_block) {
+                let x_rk = V::<T>::splat(x_row.get(k).copied().unwrap_or(T::ZERO));
+                for (acc_v, &w_v) in acc_row.iter_mut().zip(w) {
+                    *acc_v = x_rk.mul_add(w_v, *acc_v);
+                }
+            }
+        }
+        for (acc_row, y_row) in acc.iter().zip(y.iter_mut()) {
+            for (v, &acc_v) in acc_row.iter().enumerate() {
+                if self.finish {
+                    store_output(y_row, j + v * lanes, acc_v, self.epilogue);
+                } else {
+                    store(y_row, j + v * lanes, acc_v, Update::Overwrite);
+                }
+            }
         }
     }
 }
@@ -414,19 +610,101 @@ fn dot_tile<T: Element, const R: usize, const I: usize, const DIN: usize, const 
 
 /// `dW = Xᵀ·dY`, written or added as `update` says: `Σ_r x[r][i] · dy[r][j..]`,
 /// each tile of dW held in registers for the whole batch and stored once.
+///
+/// For large batches and weights, the full column panels of dY are packed
+/// as the forward packs W (see [`forward_packed_panel`]): `PACK_DEPTH`
+/// batch rows at a time, reused by every row block of dW.
 pub fn backward_weight<T: Element, const DIN: usize, const DOUT: usize>(
     x: &[[T; DIN]],
     dy: &[[T; DOUT]],
     dw: &mut [[T; DOUT]; DIN],
     update: Update,
 ) {
-    let (dw_rows, i0) = weight_blocks::<T, FORWARD_ROWS, DIN, DOUT>(x, dy, dw, 0, update);
-    let (dw_rows, i0) = weight_blocks::<T, 2, DIN, DOUT>(x, dy, dw_rows, i0, update);
-    weight_blocks::<T, 1, DIN, DOUT>(x, dy, dw_rows, i0, update);
+    let mut from = 0;
+    if dy.len() >= 2 * FORWARD_ROWS && DIN * DOUT * size_of::<T>() > PACK_MIN_BYTES {
+        from = weight_packed_panels(x, dy, dw, update);
+    }
+    let (dw_rows, i0) = weight_blocks::<T, FORWARD_ROWS, DIN, DOUT>(x, dy, dw, 0, update, from);
+    let (dw_rows, i0) = weight_blocks::<T, 2, DIN, DOUT>(x, dy, dw_rows, i0, update, from);
+    weight_blocks::<T, 1, DIN, DOUT>(x, dy, dw_rows, i0, update, from);
+}
+
+/// Every full column panel of dW from packed panels of dY; returns the
+/// first column it did not compute.
+#[inline(never)]
+fn weight_packed_panels<T: Element, const DIN: usize, const DOUT: usize>(
+    x: &[[T; DIN]],
+    dy: &[[T; DOUT]],
+    dw: &mut [[T; DOUT]; DIN],
+    update: Update,
+) -> usize {
+    let lanes = lanes::<T>();
+    let mut packed = [[V::<T>::ZERO; FORWARD_VECTORS]; PACK_DEPTH];
+    let mut j = 0;
+    while j + FORWARD_VECTORS * lanes <= DOUT {
+        for (block, (x_rows, dy_rows)) in x.chunks(PACK_DEPTH).zip(dy.chunks(PACK_DEPTH)).enumerate() {
+            for (slot, dy_row) in packed.iter_mut().zip(dy_rows) {
+                *slot = core::array::from_fn(|v| load(dy_row, j + v * lanes));
+            }
+            let Some(panel) = packed.get(..dy_rows.len()) else { return 0 };
+            // Later blocks of the batch add to what the first wrote.
+            let update = if block == 0 { update } else { Update::Accumulate };
+            let full = full_block_rows(DIN);
+            let Some((dw_full, dw_rest)) = dw.split_at_mut_checked(full) else { return 0 };
+            let (blocks, _) = dw_full.as_chunks_mut::<FORWARD_ROWS>();
+            for (b, dw_block) in blocks.iter_mut().enumerate() {
+                weight_packed_tile(x_rows, panel, dw_block, b * FORWARD_ROWS, j, update);
+            }
+            let (blocks, dw_rest) = dw_rest.as_chunks_mut::<4>();
+            for (b, dw_block) in blocks.iter_mut().enumerate() {
+                weight_packed_tile(x_rows, panel, dw_block, full + b * 4, j, update);
+            }
+            let i0 = full + blocks.len() * 4;
+            let (blocks, dw_rest) = dw_rest.as_chunks_mut::<2>();
+            for (b, dw_block) in blocks.iter_mut().enumerate() {
+                weight_packed_tile(x_rows, panel, dw_block, i0 + b * 2, j, update);
+            }
+            let i0 = i0 + blocks.len() * 2;
+            for (b, dw_row) in dw_rest.iter_mut().enumerate() {
+                weight_packed_tile(x_rows, panel, core::array::from_mut(dw_row), i0 + b, j, update);
+            }
+        }
+        j += FORWARD_VECTORS * lanes;
+    }
+    j
+}
+
+/// `R` rows of dW (inputs `i0 ..`) × one packed panel, over the panel's batch rows.
+#[inline(always)]
+fn weight_packed_tile<T: Element, const R: usize, const DIN: usize, const DOUT: usize>(
+    x_rows: &[[T; DIN]],
+    panel: &[[V<T>; FORWARD_VECTORS]],
+    dw_rows: &mut [[T; DOUT]; R],
+    i0: usize,
+    j: usize,
+    update: Update,
+) {
+    let lanes = lanes::<T>();
+    let mut acc = [[V::<T>::ZERO; FORWARD_VECTORS]; R];
+    for (dy_v, x_row) in panel.iter().zip(x_rows) {
+        let Some(x_part) = x_row.get(i0..).and_then(<[T]>::first_chunk::<R>) else { return };
+        for (acc_row, &x_ri) in acc.iter_mut().zip(x_part) {
+            let x_ri = V::<T>::splat(x_ri);
+            for (acc_v, &dy_v) in acc_row.iter_mut().zip(dy_v) {
+                *acc_v = x_ri.mul_add(dy_v, *acc_v);
+            }
+        }
+    }
+    for (acc_row, dw_row) in acc.iter().zip(dw_rows.iter_mut()) {
+        for (v, &acc_v) in acc_row.iter().enumerate() {
+            store(dw_row, j + v * lanes, acc_v, update);
+        }
+    }
 }
 
 /// Runs [`weight_rows`] on each whole block of `R` rows of dW, the first
-/// being row `i0`; returns the rows left over and the index of the first.
+/// being row `i0`, from column `from` on; returns the rows left over and
+/// the index of the first.
 #[inline(always)]
 fn weight_blocks<'dw, T: Element, const R: usize, const DIN: usize, const DOUT: usize>(
     x: &[[T; DIN]],
@@ -434,15 +712,17 @@ fn weight_blocks<'dw, T: Element, const R: usize, const DIN: usize, const DOUT: 
     dw_rows: &'dw mut [[T; DOUT]],
     i0: usize,
     update: Update,
+    from: usize,
 ) -> (&'dw mut [[T; DOUT]], usize) {
     let (blocks, rest) = dw_rows.as_chunks_mut::<R>();
     for (block, dw_block) in blocks.iter_mut().enumerate() {
-        weight_rows::<T, R, DIN, DOUT>(x, dy, dw_block, i0 + block * R, update);
+        weight_rows::<T, R, DIN, DOUT>(x, dy, dw_block, i0 + block * R, update, from);
     }
     (rest, i0 + blocks.len() * R)
 }
 
-/// `R` rows of dW (inputs `i0 ..`): full tiles, one-vector tiles, scalar columns.
+/// `R` rows of dW (inputs `i0 ..`) from column `from` on: full tiles,
+/// one-vector tiles, scalar columns.
 #[inline(always)]
 fn weight_rows<T: Element, const R: usize, const DIN: usize, const DOUT: usize>(
     x: &[[T; DIN]],
@@ -450,9 +730,10 @@ fn weight_rows<T: Element, const R: usize, const DIN: usize, const DOUT: usize>(
     dw_rows: &mut [[T; DOUT]; R],
     i0: usize,
     update: Update,
+    from: usize,
 ) {
     let lanes = lanes::<T>();
-    let mut j = 0;
+    let mut j = from;
     while j + FORWARD_VECTORS * lanes <= DOUT {
         weight_tile::<T, R, FORWARD_VECTORS, DIN, DOUT>(x, dy, dw_rows, i0, j, update);
         j += FORWARD_VECTORS * lanes;
