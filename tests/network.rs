@@ -512,6 +512,10 @@ fn the_ledger_sums_the_layers() {
             + Linear::<96, 10>::forward_flops(32)
     );
     assert_eq!(<Net as Network<f32, 128>>::SCRATCH_WIDTH, 96);
+    // The trait's consts are summed layer by layer; the ledger agrees.
+    assert_eq!(<Net as Network<f32, 128>>::SCRATCH_WIDTH, L.scratch_width());
+    assert_eq!(<Net as Network<f32, 128>>::PARAMS, L.params());
+    assert_eq!(<Net as Network<f32, 128>>::PARAM_BYTES, L.param_bytes());
     assert_eq!(L.scratch_bytes(), 2 * 32 * 96 * 4);
     assert_eq!(L.inference_activation_bytes(), 4 * 32 * (128 + 10) + 2 * 32 * 96 * 4);
     assert_eq!(L.trace_bytes(), 2 * 4 * 32 * (64 + 96 + 10));
@@ -525,6 +529,34 @@ fn the_ledger_sums_the_layers() {
     assert!(table.contains("\n2      64 -> 96      gelu"), "{table}");
     assert!(table.contains("parameters                     15,466  (61,864 bytes)\n"), "{table}");
     println!("{table}");
+}
+
+#[test]
+fn a_network_deeper_than_the_ledger_still_runs() {
+    // 18 layers: past the ledger's 16, so its LEDGER would not compile,
+    // but its shapes, consts and passes do not depend on it.
+    macro_rules! deep {
+        ($($seed:literal)*) => { mlp![$(Dense::<2, 2, Tanh, f64>::torch_init($seed)),*] };
+    }
+    let net = deep!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18);
+    fn consts<N: Network<f64, 2>>(_: &N) -> (u64, usize) {
+        (N::PARAMS, N::SCRATCH_WIDTH)
+    }
+    assert_eq!(consts(&net), (18 * 6, 2));
+    let x = [[0.5, -0.25]; 3];
+    let mut y = [[0.0; 2]; 3];
+    net.forward(&x, &mut y, &mut PingPong::<f64, 2, 3>::zeroed());
+    // The training path (unfused, keeping Z and A) gives the same bits.
+    let mut trace = deep_trace(&net);
+    net.forward_train(&x, &mut trace.0);
+    assert_eq!(&y, trace.1(&trace.0));
+    assert!(y.as_flattened().iter().all(|v| v.is_finite() && *v != 0.0));
+}
+
+/// A zeroed trace of `net` at batch 3, with the function that reads its output.
+#[allow(clippy::type_complexity)]
+fn deep_trace<N: Network<f64, 2, Output = [f64; 2]>>(_: &N) -> (N::Trace<3>, fn(&N::Trace<3>) -> &[[f64; 2]; 3]) {
+    (N::trace::<3>(), N::output::<3>)
 }
 
 // ------------------------------------------------------------- numpy fixture

@@ -282,15 +282,17 @@ pub trait Network<T: Element, const DIN: usize> {
     /// The gradients of every layer's parameters (also the shape of the momentum velocity).
     type Grads;
 
-    /// The network's cost ledger at batch 1; [`NetworkLedger::with_batch`] sets the batch.
+    /// The network's cost ledger at batch 1; [`NetworkLedger::with_batch`]
+    /// sets the batch. It records up to [`MAX_LAYERS`] layers: using it on
+    /// a deeper network is a compile error (the network itself still works).
     const LEDGER: NetworkLedger;
     /// Trainable parameters of all layers.
-    const PARAMS: u64 = Self::LEDGER.params();
+    const PARAMS: u64;
     /// Parameter memory in bytes (what a `static` network puts in flash).
-    const PARAM_BYTES: u64 = Self::LEDGER.param_bytes();
+    const PARAM_BYTES: u64;
     /// The widest hidden layer: the minimum width of the inference [`PingPong`]
     /// buffers (0 for a single layer, which needs none).
-    const SCRATCH_WIDTH: usize = Self::LEDGER.scratch_width();
+    const SCRATCH_WIDTH: usize;
 
     /// A zeroed trace for a batch of `B`.
     fn trace<const B: usize>() -> Self::Trace<B>;
@@ -396,6 +398,9 @@ impl<const DIN: usize, const DOUT: usize, A: Activation<T>, T: Element> Network<
     type Grads = Grads<DIN, DOUT, T>;
 
     const LEDGER: NetworkLedger = NetworkLedger::single(LayerRow::new(DIN, DOUT, A::NAME), T::BYTES, T::NAME);
+    const PARAMS: u64 = Linear::<DIN, DOUT, T>::PARAMS;
+    const PARAM_BYTES: u64 = Linear::<DIN, DOUT, T>::PARAM_BYTES;
+    const SCRATCH_WIDTH: usize = 0;
 
     fn trace<const B: usize>() -> Self::Trace<B> {
         DenseTrace::zeroed()
@@ -497,6 +502,11 @@ impl<const DIN: usize, const H: usize, A: Activation<T>, T: Element, R: Network<
 
     const LEDGER: NetworkLedger =
         NetworkLedger::single(LayerRow::new(DIN, H, A::NAME), T::BYTES, T::NAME).then(R::LEDGER);
+    // Summed layer by layer rather than read from the ledger, so that
+    // networks deeper than the ledger's MAX_LAYERS still run.
+    const PARAMS: u64 = Linear::<DIN, H, T>::PARAMS + R::PARAMS;
+    const PARAM_BYTES: u64 = Linear::<DIN, H, T>::PARAM_BYTES + R::PARAM_BYTES;
+    const SCRATCH_WIDTH: usize = if H > R::SCRATCH_WIDTH { H } else { R::SCRATCH_WIDTH };
 
     fn trace<const B: usize>() -> Self::Trace<B> {
         Link { first: DenseTrace::zeroed(), rest: R::trace() }
