@@ -9,7 +9,10 @@
 //! previous layer's output width does not compile, and the message says so:
 //!
 //! ```text
-//! error[E0277]: a layer taking 32 inputs cannot follow one that gives 64 outputs
+//! error[E0277]: layer shapes do not chain: the layer before gives 64 outputs per row
+//!   |         Dense::<32, 10>::torch_init(2),
+//!   |         ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ `Dense<32, 10>` does not take rows of 64 inputs
+//!   = note: in a network, each layer's DIN must equal the DOUT of the layer before it
 //! ```
 //!
 //! # Buffers, and the one trade-off stable Rust forces
@@ -28,7 +31,9 @@
 //!   layers' own const generics. The backward pass reuses them in place:
 //!   each layer's output buffer receives `dA`, then `dZ = dA ⊙ f′(Z)`, then
 //!   the previous layer's `dA`. No buffer beyond the trace, the gradients
-//!   and (for momentum) the velocity is needed.
+//!   and (for momentum) the velocity is needed. The price of one uniform
+//!   trace: it keeps `Z` even where `f′` could be read from `A` alone
+//!   (ReLU, the clamp), twice the minimum for those layers.
 //!
 //! # Examples
 //!
