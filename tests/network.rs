@@ -626,3 +626,16 @@ fn the_notes_numpy_functions_agree_with_the_crate() {
     assert_agrees("db2", &grads.rest.bias, &a["db2"].2);
     assert_agrees("dX", dx.as_flattened(), &a["dX"].2);
 }
+
+#[test]
+fn a_one_layer_ledger_and_a_wide_shape_print() {
+    let single = <Dense<3, 2, Relu> as Network<f32, 3>>::LEDGER.with_batch(5);
+    assert_eq!(single.scratch_width(), 0);
+    assert_eq!(single.scratch_bytes(), 0);
+    assert_eq!(single.params(), 8);
+    assert!(single.to_string().starts_with("Network of 1 layer, f32, 3 -> 2 at batch B = 5\n"));
+    // A 10-digit width still fits the shape column.
+    let row = tinylinear::network::LayerRow::new(u32::MAX as usize, 3, "relu");
+    let wide = NetworkLedger::single(row, 4, "f32").with_batch(0);
+    assert!(wide.to_string().contains("\n1      4294967295 -> 3 relu"), "{wide}");
+}

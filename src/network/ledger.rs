@@ -220,8 +220,9 @@ impl Display for NetworkLedger {
         let (b, p) = (self.batch, self.elem_bytes);
         writeln!(
             f,
-            "Network of {} layers, {}, {} -> {} at batch B = {b}",
+            "Network of {} layer{}, {}, {} -> {} at batch B = {b}",
             self.len,
+            if self.len == 1 { "" } else { "s" },
             self.elem_name,
             self.input_width(),
             self.output_width()
@@ -232,7 +233,7 @@ impl Display for NetworkLedger {
             "layer", "shape", "activation", "params", "bytes", "forward FLOPs"
         )?;
         for (i, layer) in self.layers().iter().enumerate() {
-            let mut shape = heapless::String::<32>::new();
+            let mut shape = heapless::String::<48>::new(); // two 20-digit usizes and " -> "
             fmt::Write::write_fmt(&mut shape, format_args!("{} -> {}", layer.din, layer.dout))?;
             writeln!(
                 f,
