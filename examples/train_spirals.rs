@@ -20,8 +20,8 @@
 //! `write_layer` with the shared format's writer.
 
 use std::io::Write as _;
+use tinylinear::Linear;
 use tinylinear::network::{Chain, Dense, Identity, Network, PingPong, Tanh};
-use tinylinear::{Grads, Linear};
 
 /// 2 → 32 → 32 → 1: two tanh hidden layers and a logit.
 type Net = Chain<Dense<2, 32, Tanh>, Chain<Dense<32, 32, Tanh>, Dense<32, 1, Identity>>>;
@@ -89,6 +89,15 @@ fn write_layer<const DIN: usize, const DOUT: usize>(out: &mut Vec<u8>, layer: &L
     }
 }
 
+/// Reads back one layer written by [`write_layer`]; the rest of `bytes` follows.
+fn read_layer<const DIN: usize, const DOUT: usize>(bytes: &mut &[u8], layer: &mut Linear<DIN, DOUT>) {
+    for value in layer.weight.as_flattened_mut().iter_mut().chain(&mut layer.bias) {
+        let (word, rest) = bytes.split_first_chunk::<4>().expect("a whole f32");
+        *value = f32::from_le_bytes(*word);
+        *bytes = rest;
+    }
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("{}\n", <Net as Network<f32, 2>>::LEDGER.with_batch(BATCH));
 
@@ -147,9 +156,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     std::fs::File::create(&path)?.write_all(&bytes)?;
     println!("wrote {} bytes of weights to {path}", bytes.len());
 
-    // The gradients were overwritten each step; show that they exist and are small now.
-    let Grads { bias, .. } = &grads.rest.rest;
-    println!("last output-bias gradient: {:.2e}", bias[0]);
+    // Read them back into another network: the same network, bit for bit.
+    let mut loaded = Net::torch_init(0);
+    let stored = std::fs::read(&path)?;
+    let mut cursor = stored.as_slice();
+    read_layer(&mut cursor, &mut loaded.first.linear);
+    read_layer(&mut cursor, &mut loaded.rest.first.linear);
+    read_layer(&mut cursor, &mut loaded.rest.rest.linear);
+    assert!(cursor.is_empty() && loaded == net, "the weights file does not round-trip");
+    println!("read them back: the same network, bit for bit");
 
     if accuracy < TARGET_ACCURACY {
         return Err(format!("accuracy {accuracy:.3} below the stated {TARGET_ACCURACY}").into());

@@ -639,3 +639,22 @@ fn a_one_layer_ledger_and_a_wide_shape_print() {
     let wide = NetworkLedger::single(row, 4, "f32").with_batch(0);
     assert!(wide.to_string().contains("\n1      4294967295 -> 3 relu"), "{wide}");
 }
+
+#[test]
+fn nan_and_infinity_propagate_through_a_network() {
+    type Net = Chain<Dense<2, 4, Relu>, Dense<4, 1, Identity>>;
+    let net: Net = Network::torch_init(3);
+    let mut scratch = PingPong::<f32, 4, 2>::zeroed();
+    let mut y = [[0.0f32; 1]; 2];
+    net.forward(&[[f32::NAN, 0.0], [0.5, 0.25]], &mut y, &mut scratch);
+    assert!(y[0][0].is_nan(), "ReLU must not turn NaN into 0");
+    assert!(y[1][0].is_finite());
+
+    // NaN in dY reaches every gradient it touches, through the mask.
+    let x = [[0.5f32, -0.25]; 2];
+    let mut trace = Net::trace::<2>();
+    net.forward_train(&x, &mut trace);
+    let mut grads = Net::grads();
+    net.backward(&x, &mut trace, &[[f32::NAN], [1.0]], &mut grads, None);
+    assert!(grads.rest.bias[0].is_nan());
+}
