@@ -86,6 +86,7 @@ mod init;
 pub mod kernel;
 mod layer;
 pub mod ledger;
+pub mod network;
 
 pub use element::Element;
 pub use error::Error;

@@ -136,7 +136,7 @@ impl Ledger {
 
 /// A `u64` printed with thousands separators (`1,572,864`), honouring width
 /// and alignment flags.
-struct Grouped(u64);
+pub(crate) struct Grouped(pub(crate) u64);
 
 impl Display for Grouped {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {

@@ -1,0 +1,173 @@
+//! Trains a small MLP on two interleaved spirals, from a fixed seed, with
+//! the crate's network: no heap in the training loop, every buffer sized
+//! at compile time.
+//!
+//! ```text
+//! cargo run --release --example train_spirals [-- weights.bin]
+//! ```
+//!
+//! It prints the network's ledger, the loss as it falls, and the accuracy
+//! on every point; it exits with an error if the accuracy stays below
+//! 97 %. Then it writes the trained weights (default:
+//! `target/spirals-weights.bin`), in this byte format:
+//!
+//! for each layer, first to last: W as `d_in × d_out` little-endian `f32`
+//! in the crate's row-major order (`weight[k][j]` at index `k·d_out + j`),
+//! then b as `d_out` little-endian `f32`. No header, no padding.
+//!
+//! MERGE NOTE: this writer is a stand-in. When `Linear::from_le_bytes`
+//! (`src/bytes.rs`, the firmware example's format) lands, replace
+//! `write_layer` with the shared format's writer.
+
+use std::io::Write as _;
+use tinylinear::Linear;
+use tinylinear::network::{Chain, Dense, Identity, Network, PingPong, Tanh};
+
+/// 2 → 32 → 32 → 1: two tanh hidden layers and a logit.
+type Net = Chain<Dense<2, 32, Tanh>, Chain<Dense<32, 32, Tanh>, Dense<32, 1, Identity>>>;
+
+const POINTS_PER_ARM: usize = 128;
+const POINTS: usize = 2 * POINTS_PER_ARM;
+const BATCH: usize = 32;
+const EPOCHS: usize = 600;
+const LEARNING_RATE: f32 = 0.05;
+const MOMENTUM: f32 = 0.9;
+const TARGET_ACCURACY: f64 = 0.97;
+
+/// A small deterministic generator (SplitMix64), so the data set is the same everywhere.
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in [-1, 1).
+    fn unit(&mut self) -> f32 {
+        ((self.next() >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
+    }
+
+    /// Uniform in 0..n.
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// Two spirals, each 1.75 turns, radius up to 1, with a little noise; label 0 or 1.
+fn spirals(rng: &mut SplitMix) -> ([[f32; 2]; POINTS], [f32; POINTS]) {
+    let mut x = [[0.0; 2]; POINTS];
+    let mut label = [0.0; POINTS];
+    for i in 0..POINTS_PER_ARM {
+        let t = i as f32 / POINTS_PER_ARM as f32;
+        let (radius, angle) = (0.1 + 0.9 * t, 1.75 * 2.0 * core::f32::consts::PI * t);
+        for arm in 0..2 {
+            let turn = angle + arm as f32 * core::f32::consts::PI;
+            let at = 2 * i + arm;
+            x[at] = [radius * turn.cos() + 0.02 * rng.unit(), radius * turn.sin() + 0.02 * rng.unit()];
+            label[at] = arm as f32;
+        }
+    }
+    (x, label)
+}
+
+fn sigmoid(z: f32) -> f32 {
+    1.0 / (1.0 + (-z).exp())
+}
+
+/// Binary cross-entropy of logit `z` against `label`, stably: `max(z, 0) − z·y + ln(1 + e^−|z|)`.
+fn bce_with_logits(z: f32, label: f32) -> f32 {
+    z.max(0.0) - z * label + (-z.abs()).exp().ln_1p()
+}
+
+fn write_layer<const DIN: usize, const DOUT: usize>(out: &mut Vec<u8>, layer: &Linear<DIN, DOUT>) {
+    for value in layer.weight.as_flattened().iter().chain(&layer.bias) {
+        out.extend_from_slice(&value.to_le_bytes());
+    }
+}
+
+/// Reads back one layer written by [`write_layer`]; the rest of `bytes` follows.
+fn read_layer<const DIN: usize, const DOUT: usize>(bytes: &mut &[u8], layer: &mut Linear<DIN, DOUT>) {
+    for value in layer.weight.as_flattened_mut().iter_mut().chain(&mut layer.bias) {
+        let (word, rest) = bytes.split_first_chunk::<4>().expect("a whole f32");
+        *value = f32::from_le_bytes(*word);
+        *bytes = rest;
+    }
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    println!("{}\n", <Net as Network<f32, 2>>::LEDGER.with_batch(BATCH));
+
+    let mut rng = SplitMix(2026);
+    let (points, labels) = spirals(&mut rng);
+    let mut net: Net = Network::torch_init(7);
+    let mut trace = Net::trace::<BATCH>();
+    let mut grads = Net::grads();
+    let mut velocity = Net::grads();
+    let mut order: [usize; POINTS] = core::array::from_fn(|i| i);
+
+    for epoch in 0..=EPOCHS {
+        // Fisher–Yates from the fixed seed.
+        for i in (1..POINTS).rev() {
+            order.swap(i, rng.below(i + 1));
+        }
+        let mut epoch_loss = 0.0;
+        for batch in order.chunks_exact(BATCH) {
+            let x: [[f32; 2]; BATCH] = core::array::from_fn(|r| points[batch[r]]);
+            net.forward_train(&x, &mut trace);
+            // dL/dz of the mean BCE is (σ(z) − y) / B.
+            let mut dy = [[0.0; 1]; BATCH];
+            for (r, (&[z], d)) in Net::output(&trace).iter().zip(&mut dy).enumerate() {
+                let label = labels[batch[r]];
+                epoch_loss += bce_with_logits(z, label);
+                d[0] = (sigmoid(z) - label) / BATCH as f32;
+            }
+            net.backward(&x, &mut trace, &dy, &mut grads, None);
+            net.momentum_step(&grads, &mut velocity, LEARNING_RATE, MOMENTUM);
+        }
+        if epoch % 50 == 0 {
+            println!("epoch {epoch:>4}: mean loss {:.4}", epoch_loss / POINTS as f32);
+        }
+    }
+
+    // Accuracy on every point, through the inference path (fused activations, ping-pong buffers).
+    let mut correct = 0;
+    let mut scratch = PingPong::<f32, { Net::SCRATCH_WIDTH }, BATCH>::zeroed();
+    for start in (0..POINTS).step_by(BATCH) {
+        let x: [[f32; 2]; BATCH] = core::array::from_fn(|r| points[start + r]);
+        let mut logits = [[0.0; 1]; BATCH];
+        net.forward(&x, &mut logits, &mut scratch);
+        for (r, [z]) in logits.iter().enumerate() {
+            correct += usize::from((*z > 0.0) == (labels[start + r] > 0.5));
+        }
+    }
+    let accuracy = correct as f64 / POINTS as f64;
+    println!("accuracy: {correct}/{POINTS} = {:.1} %", 100.0 * accuracy);
+
+    let mut bytes = Vec::new();
+    write_layer(&mut bytes, &net.first.linear);
+    write_layer(&mut bytes, &net.rest.first.linear);
+    write_layer(&mut bytes, &net.rest.rest.linear);
+    assert_eq!(bytes.len() as u64, <Net as Network<f32, 2>>::PARAM_BYTES);
+    let path = std::env::args().nth(1).unwrap_or_else(|| "target/spirals-weights.bin".into());
+    std::fs::File::create(&path)?.write_all(&bytes)?;
+    println!("wrote {} bytes of weights to {path}", bytes.len());
+
+    // Read them back into another network: the same network, bit for bit.
+    let mut loaded = Net::torch_init(0);
+    let stored = std::fs::read(&path)?;
+    let mut cursor = stored.as_slice();
+    read_layer(&mut cursor, &mut loaded.first.linear);
+    read_layer(&mut cursor, &mut loaded.rest.first.linear);
+    read_layer(&mut cursor, &mut loaded.rest.rest.linear);
+    assert!(cursor.is_empty() && loaded == net, "the weights file does not round-trip");
+    println!("read them back: the same network, bit for bit");
+
+    if accuracy < TARGET_ACCURACY {
+        return Err(format!("accuracy {accuracy:.3} below the stated {TARGET_ACCURACY}").into());
+    }
+    Ok(())
+}
