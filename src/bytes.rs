@@ -18,6 +18,10 @@
 //! PyTorch's d_out × d_in transposes before writing (`examples/write_weights.rs`
 //! does, when told the arrays are PyTorch's).
 //!
+//! Name the shape in the call (`Linear::<4, 16>::from_le_bytes(…)`): the
+//! `f32` and `f64` constructors share their names, so `Linear::from_le_bytes`
+//! alone is ambiguous.
+//!
 //! `from_le_bytes` is a `const fn` returning `Result`, for run-time bytes;
 //! `from_le_bytes_baked` is the same check for `const` and `static` items,
 //! where any mismatch is a compile error naming what was wrong:
