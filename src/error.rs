@@ -1,4 +1,4 @@
-//! The one error type of the run-time-sized entry points.
+//! The one error type of the run-time-sized entry points and the byte constructors.
 
 use core::fmt;
 
@@ -28,6 +28,40 @@ pub enum Error {
         /// Rows of the argument.
         found: usize,
     },
+    /// Layer bytes whose length does not fit the layer's shape: 20 header
+    /// bytes, then `p·(d_in·d_out + bias length)`.
+    ByteLength {
+        /// Bytes the layer type needs.
+        expected: usize,
+        /// Bytes given.
+        found: usize,
+    },
+    /// Layer bytes that do not start with the magic `b"TLIN"`.
+    BadMagic {
+        /// The first four bytes given.
+        found: [u8; 4],
+    },
+    /// Layer bytes of another element type: 4 bytes per element for `f32`, 8 for `f64`.
+    ElementSize {
+        /// Bytes per element of the layer type.
+        expected: usize,
+        /// Bytes per element in the header.
+        found: usize,
+    },
+    /// Layer bytes of another shape.
+    ShapeMismatch {
+        /// `(d_in, d_out)` of the layer type.
+        expected: (usize, usize),
+        /// `(d_in, d_out)` in the header.
+        found: (usize, usize),
+    },
+    /// Layer bytes with another bias length: d_out with a bias, 0 without.
+    BiasLength {
+        /// Bias entries of the layer type.
+        expected: usize,
+        /// Bias entries in the header.
+        found: usize,
+    },
 }
 
 impl fmt::Display for Error {
@@ -35,6 +69,21 @@ impl fmt::Display for Error {
         match self {
             Error::BatchMismatch { argument, expected, found } => {
                 write!(f, "batch mismatch: `{argument}` has {found} rows but `x` has {expected}")
+            }
+            Error::ByteLength { expected, found } => {
+                write!(f, "layer bytes: expected {expected} bytes for this shape, found {found}")
+            }
+            Error::BadMagic { found } => write!(f, "layer bytes: expected the magic b\"TLIN\", found {found:?}"),
+            Error::ElementSize { expected, found } => {
+                write!(f, "layer bytes: expected {expected}-byte elements, found {found}-byte elements")
+            }
+            Error::ShapeMismatch { expected, found } => write!(
+                f,
+                "layer bytes: expected d_in × d_out = {} × {}, found {} × {}",
+                expected.0, expected.1, found.0, found.1
+            ),
+            Error::BiasLength { expected, found } => {
+                write!(f, "layer bytes: expected a bias of {expected} entries, found {found}")
             }
         }
     }

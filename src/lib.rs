@@ -77,6 +77,7 @@
 #[cfg(feature = "alloc")]
 extern crate alloc;
 
+pub mod bytes;
 mod element;
 mod error;
 pub mod gradcheck;

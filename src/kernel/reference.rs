@@ -26,14 +26,18 @@ pub fn forward<T: Element, const DIN: usize, const DOUT: usize>(
 ) {
     debug_assert_eq!(x.len(), y.len());
     for (x_row, y_row) in x.iter().zip(y.iter_mut()) {
-        *y_row = match bias {
-            Some(b) => *b,
-            None => [T::ZERO; DOUT],
-        };
-        for (&x_k, w_row) in x_row.iter().zip(weight.iter()) {
-            for (y_j, &w_kj) in y_row.iter_mut().zip(w_row.iter()) {
-                *y_j += x_k * w_kj;
+        for (j, y_j) in y_row.iter_mut().enumerate() {
+            // One dot product per output, its sum in a register: on targets
+            // without SIMD (a Cortex-M4F) this is one load of x, one of W
+            // and one multiply-add per term, with no load or store of y.
+            let mut sum = match bias {
+                Some(b) => b[j],
+                None => T::ZERO,
+            };
+            for (&x_k, w_row) in x_row.iter().zip(weight.iter()) {
+                sum += x_k * w_row[j];
             }
+            *y_j = sum;
         }
     }
 }

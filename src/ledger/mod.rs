@@ -15,6 +15,7 @@
 //! println!("{LEDGER}");
 //! ```
 
+pub mod budget;
 pub mod cost;
 
 use core::fmt::{self, Display, Formatter, Write as _};

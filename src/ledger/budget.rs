@@ -1,0 +1,100 @@
+//! The numbers a firmware engineer budgets, beyond the parameters: RAM for
+//! the activations and the training scratch at a batch size, and the stack
+//! the forward pass needs. All `u64`, all `const`.
+//!
+//! | item | formula (p = bytes per element) | holds |
+//! |---|---|---|
+//! | `param_bytes` | `p·(d_in·d_out + d_out)` | W and b: flash, for a `static` layer |
+//! | `forward_ram_bytes` | `p·B·(d_in + d_out)` | the input X and the output Y |
+//! | `training_ram_bytes` | `p·(2·B·(d_in + d_out) + params)` | X, Y, dY, dX and the gradients dW, db |
+//! | `forward_stack_bytes` | `FORWARD_STACK_FRAME + p·d_out` | the deepest stack of one forward call |
+//!
+//! The stack bound is an allowance, not a derivation: the forward kernels
+//! call nothing but `memcpy`/`memset`, never recurse, and keep at most one
+//! register tile of accumulators (12 vectors of 32 bytes on AVX2/NEON) and
+//! one output row in flight. `examples/firmware` paints the stack of a
+//! Cortex-M4F, runs the forward and fails if the high-water mark passes it.
+//!
+//! # Examples
+//!
+//! ```
+//! use tinylinear::Linear;
+//! type Hidden = Linear<16, 32>;
+//! const FLASH: u64 = 4 * 1024 * 1024;
+//! const RAM: u64 = 64 * 1024;
+//! const _: () = assert!(Hidden::PARAM_BYTES <= FLASH);
+//! const _: () = assert!(Hidden::training_ram_bytes(8) + Hidden::FORWARD_STACK_BYTES <= RAM);
+//! assert_eq!(Hidden::forward_ram_bytes(8), 4 * 8 * (16 + 32));
+//! ```
+
+use super::{Ledger, cost};
+use crate::{Element, Linear, LinearNoBias};
+
+/// Stack bytes the forward pass may use besides one output row: saved
+/// registers, spilled accumulators and the call's own frame.
+pub const FORWARD_STACK_FRAME: u64 = 512;
+
+/// `p·B·(d_in + d_out)`: the input X and the output Y of one forward pass.
+#[must_use]
+pub const fn forward_ram_bytes(batch: usize, din: usize, dout: usize, elem_bytes: usize) -> u64 {
+    cost::bytes(cost::elements(batch, din + dout), elem_bytes)
+}
+
+/// `p·(2·B·(d_in + d_out) + params)`: X, Y, dY, dX and the gradients of one training step.
+#[must_use]
+pub const fn training_ram_bytes(batch: usize, din: usize, dout: usize, bias: bool, elem_bytes: usize) -> u64 {
+    let activations = cost::elements(batch, din + dout);
+    let elements = activations.saturating_mul(2).saturating_add(cost::params(din, dout, bias));
+    cost::bytes(elements, elem_bytes)
+}
+
+/// The bound on the forward's stack: [`FORWARD_STACK_FRAME`] `+ p·d_out`.
+#[must_use]
+pub const fn forward_stack_bytes(dout: usize, elem_bytes: usize) -> u64 {
+    FORWARD_STACK_FRAME + cost::bytes(dout as u64, elem_bytes)
+}
+
+impl Ledger {
+    /// RAM for X and Y at this batch: `p·B·(d_in + d_out)`.
+    #[must_use]
+    pub const fn forward_ram_bytes(&self) -> u64 {
+        forward_ram_bytes(self.batch, self.din, self.dout, self.elem_bytes)
+    }
+
+    /// RAM for one training step at this batch: X, Y, dY, dX, dW and db.
+    #[must_use]
+    pub const fn training_ram_bytes(&self) -> u64 {
+        training_ram_bytes(self.batch, self.din, self.dout, self.bias, self.elem_bytes)
+    }
+
+    /// The bound on the stack of one forward call.
+    #[must_use]
+    pub const fn forward_stack_bytes(&self) -> u64 {
+        forward_stack_bytes(self.dout, self.elem_bytes)
+    }
+}
+
+/// The budget items for both layer types.
+macro_rules! budget_items {
+    ($layer:ident, $bias:literal) => {
+        impl<const DIN: usize, const DOUT: usize, T: Element> $layer<DIN, DOUT, T> {
+            /// The bound on the stack one forward call uses (see [`ledger::budget`](crate::ledger::budget)).
+            pub const FORWARD_STACK_BYTES: u64 = forward_stack_bytes(DOUT, T::BYTES);
+
+            /// RAM for the input X and the output Y of a forward pass at batch `batch`.
+            #[must_use]
+            pub const fn forward_ram_bytes(batch: usize) -> u64 {
+                forward_ram_bytes(batch, DIN, DOUT, T::BYTES)
+            }
+
+            /// RAM for one training step at batch `batch`: X, Y, dY, dX and the gradients.
+            #[must_use]
+            pub const fn training_ram_bytes(batch: usize) -> u64 {
+                training_ram_bytes(batch, DIN, DOUT, $bias, T::BYTES)
+            }
+        }
+    };
+}
+
+budget_items!(Linear, true);
+budget_items!(LinearNoBias, false);
