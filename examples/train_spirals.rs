@@ -3,25 +3,20 @@
 //! at compile time.
 //!
 //! ```text
-//! cargo run --release --example train_spirals [-- weights.bin]
+//! cargo run --release --example train_spirals [-- out-dir]
 //! ```
 //!
 //! It prints the network's ledger, the loss as it falls, and the accuracy
 //! on every point; it exits with an error if the accuracy stays below
-//! 97 %. Then it writes the trained weights (default:
-//! `target/spirals-weights.bin`), in this byte format:
-//!
-//! for each layer, first to last: W as `d_in × d_out` little-endian `f32`
-//! in the crate's row-major order (`weight[k][j]` at index `k·d_out + j`),
-//! then b as `d_out` little-endian `f32`. No header, no padding.
-//!
-//! MERGE NOTE: this writer is a stand-in. When `Linear::from_le_bytes`
-//! (`src/bytes.rs`, the firmware example's format) lands, replace
-//! `write_layer` with the shared format's writer.
+//! 97 %. Then it writes the trained layers to `l1.bin`, `l2.bin` and
+//! `l3.bin` in `out-dir` (default: `target/spirals`), in the format of
+//! [`tinylinear::bytes`]: the files a firmware bakes in with
+//! `Linear::<2, 32>::from_le_bytes_baked(include_bytes!("l1.bin"))`, as
+//! `examples/firmware` does with its own model.
 
-use std::io::Write as _;
-use tinylinear::Linear;
+use std::path::Path;
 use tinylinear::network::{Chain, Dense, Identity, Network, PingPong, Tanh};
+use tinylinear::{Error, Linear};
 
 /// 2 → 32 → 32 → 1: two tanh hidden layers and a logit.
 type Net = Chain<Dense<2, 32, Tanh>, Chain<Dense<32, 32, Tanh>, Dense<32, 1, Identity>>>;
@@ -83,19 +78,20 @@ fn bce_with_logits(z: f32, label: f32) -> f32 {
     z.max(0.0) - z * label + (-z.abs()).exp().ln_1p()
 }
 
-fn write_layer<const DIN: usize, const DOUT: usize>(out: &mut Vec<u8>, layer: &Linear<DIN, DOUT>) {
-    for value in layer.weight.as_flattened().iter().chain(&layer.bias) {
-        out.extend_from_slice(&value.to_le_bytes());
-    }
+/// Writes one layer as a `tinylinear::bytes` file.
+fn write_layer<const DIN: usize, const DOUT: usize>(path: &Path, layer: &Linear<DIN, DOUT>) -> std::io::Result<usize> {
+    let mut bytes = vec![0; Linear::<DIN, DOUT>::BYTE_LEN];
+    layer.write_le_bytes(&mut bytes).map_err(std::io::Error::other)?;
+    std::fs::write(path, &bytes)?;
+    Ok(bytes.len())
 }
 
-/// Reads back one layer written by [`write_layer`]; the rest of `bytes` follows.
-fn read_layer<const DIN: usize, const DOUT: usize>(bytes: &mut &[u8], layer: &mut Linear<DIN, DOUT>) {
-    for value in layer.weight.as_flattened_mut().iter_mut().chain(&mut layer.bias) {
-        let (word, rest) = bytes.split_first_chunk::<4>().expect("a whole f32");
-        *value = f32::from_le_bytes(*word);
-        *bytes = rest;
-    }
+/// Reads back one layer written by [`write_layer`], checking its header.
+fn read_layer<const DIN: usize, const DOUT: usize>(
+    path: &Path,
+) -> Result<Linear<DIN, DOUT>, Box<dyn std::error::Error>> {
+    let bytes = std::fs::read(path)?;
+    Linear::<DIN, DOUT>::from_le_bytes(&bytes).map_err(|error: Error| format!("{}: {error}", path.display()).into())
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -147,23 +143,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let accuracy = correct as f64 / POINTS as f64;
     println!("accuracy: {correct}/{POINTS} = {:.1} %", 100.0 * accuracy);
 
-    let mut bytes = Vec::new();
-    write_layer(&mut bytes, &net.first.linear);
-    write_layer(&mut bytes, &net.rest.first.linear);
-    write_layer(&mut bytes, &net.rest.rest.linear);
-    assert_eq!(bytes.len() as u64, <Net as Network<f32, 2>>::PARAM_BYTES);
-    let path = std::env::args().nth(1).unwrap_or_else(|| "target/spirals-weights.bin".into());
-    std::fs::File::create(&path)?.write_all(&bytes)?;
-    println!("wrote {} bytes of weights to {path}", bytes.len());
+    let dir = std::env::args().nth(1).unwrap_or_else(|| "target/spirals".into());
+    let dir = Path::new(&dir);
+    std::fs::create_dir_all(dir)?;
+    let written = write_layer(&dir.join("l1.bin"), &net.first.linear)?
+        + write_layer(&dir.join("l2.bin"), &net.rest.first.linear)?
+        + write_layer(&dir.join("l3.bin"), &net.rest.rest.linear)?;
+    println!("wrote {written} bytes of weights (three 20-byte headers and the parameters) to {}", dir.display());
 
     // Read them back into another network: the same network, bit for bit.
-    let mut loaded = Net::torch_init(0);
-    let stored = std::fs::read(&path)?;
-    let mut cursor = stored.as_slice();
-    read_layer(&mut cursor, &mut loaded.first.linear);
-    read_layer(&mut cursor, &mut loaded.rest.first.linear);
-    read_layer(&mut cursor, &mut loaded.rest.rest.linear);
-    assert!(cursor.is_empty() && loaded == net, "the weights file does not round-trip");
+    let loaded: Net = Chain::new(
+        Dense::new(read_layer(&dir.join("l1.bin"))?, Tanh),
+        Chain::new(
+            Dense::new(read_layer(&dir.join("l2.bin"))?, Tanh),
+            Dense::new(read_layer(&dir.join("l3.bin"))?, Identity),
+        ),
+    );
+    assert!(loaded == net, "the weights files do not round-trip");
     println!("read them back: the same network, bit for bit");
 
     if accuracy < TARGET_ACCURACY {
