@@ -3,7 +3,7 @@
 //! # The forward tile
 //!
 //! W is stored d_in × d_out, so row `W[k][..]` is already the contiguous
-//! panel a broadcast kernel wants: no packing, no heap. A tile holds
+//! panel a broadcast kernel wants, with no heap. A tile holds
 //! `R` batch rows × `N` vectors of outputs in registers for the whole
 //! k-loop; each step loads `N` vectors of `W[k][j..]` and broadcasts each
 //! `X[r][k]` once:
@@ -180,14 +180,25 @@ fn forward_group<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: usize
     if j < DOUT {
         for (x_row, y_row) in x.iter().zip(y.iter_mut()) {
             for column in j..DOUT {
-                let mut sum = bias.map_or(T::ZERO, |b| b[column]);
-                for (&x_k, w_row) in x_row.iter().zip(weight) {
-                    sum += x_k * w_row[column];
-                }
-                y_row[column] = epilogue.apply(sum);
+                y_row[column] = epilogue.apply(scalar_output(x_row, weight, bias, column));
             }
         }
     }
+}
+
+/// One output the scalar way, for the columns no vector covers.
+#[inline(always)]
+fn scalar_output<T: Element, const DIN: usize, const DOUT: usize>(
+    x_row: &[T; DIN],
+    weight: &[[T; DOUT]; DIN],
+    bias: Option<&[T; DOUT]>,
+    column: usize,
+) -> T {
+    let mut sum = bias.map_or(T::ZERO, |b| b[column]);
+    for (&x_k, w_row) in x_row.iter().zip(weight) {
+        sum += x_k * w_row[column];
+    }
+    sum
 }
 
 /// Row splits for a run of rows: as many `FORWARD_ROWS` blocks as fit,
@@ -436,11 +447,7 @@ fn forward_one_row<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: usi
         j += lanes;
     }
     for column in j..DOUT {
-        let mut sum = bias.map_or(T::ZERO, |b| b[column]);
-        for (&x_k, w_row) in x.iter().zip(weight) {
-            sum += x_k * w_row[column];
-        }
-        y[column] = epilogue.apply(sum);
+        y[column] = epilogue.apply(scalar_output(x, weight, bias, column));
     }
 }
 
