@@ -179,8 +179,8 @@ fn forward_group<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: usize
     }
     if j < DOUT {
         for (x_row, y_row) in x.iter().zip(y.iter_mut()) {
-            for column in j..DOUT {
-                y_row[column] = epilogue.apply(scalar_output(x_row, weight, bias, column));
+            for (column, y_j) in y_row.iter_mut().enumerate().skip(j) {
+                *y_j = epilogue.apply(scalar_output(x_row, weight, bias, column));
             }
         }
     }
@@ -446,8 +446,8 @@ fn forward_one_row<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: usi
         gemv_tile::<T, E, 1, DIN, DOUT>(x, weight, bias, y, j, epilogue);
         j += lanes;
     }
-    for column in j..DOUT {
-        y[column] = epilogue.apply(scalar_output(x, weight, bias, column));
+    for (column, y_j) in y.iter_mut().enumerate().skip(j) {
+        *y_j = epilogue.apply(scalar_output(x, weight, bias, column));
     }
 }
 
