@@ -24,6 +24,9 @@ pub trait Vector<T: Copy>: Copy + Add<Output = Self> + Mul<Output = Self> {
     /// Writes the lanes to the first `LANES` elements of `dst` (nothing if
     /// `dst` is shorter, which no kernel asks for).
     fn store(self, dst: &mut [T]);
+    /// Writes lanes `first ..` to the same places in `dst`, leaving the
+    /// elements before `first` alone (nothing if `dst` is shorter than `LANES`).
+    fn store_from(self, dst: &mut [T], first: usize);
     /// `self · a + b`: fused (one rounding) where the target has FMA.
     fn mul_add(self, a: Self, b: Self) -> Self;
     /// The sum of the lanes.
@@ -54,6 +57,15 @@ macro_rules! impl_vector {
             fn store(self, dst: &mut [$element]) {
                 if let Some(lanes) = dst.first_chunk_mut::<$lanes>() {
                     *lanes = self.to_array();
+                }
+            }
+
+            #[inline(always)]
+            fn store_from(self, dst: &mut [$element], first: usize) {
+                if let Some(lanes) = dst.first_chunk_mut::<$lanes>() {
+                    for (slot, value) in lanes.iter_mut().zip(self.to_array()).skip(first) {
+                        *slot = value;
+                    }
                 }
             }
 

@@ -38,13 +38,16 @@
 //!
 //! # Tails
 //!
-//! Rows left over after the full tiles run the same kernel with 4 rows,
-//! then 2, then 1 (each a separate kernel with its row count fixed at
-//! compile time). With 6-row tiles, 6 + 2 leftover rows run as 4 + 4: a
-//! 2-row tile has only 4 FMA chains and waits on latency. Outputs not
-//! divisible by a tile run a one-vector tile, then scalar columns. No
-//! masked loads, no out-of-bounds reads: every load is of a full,
-//! in-bounds chunk.
+//! Every kernel walks its rows in blocks whose row count is fixed at
+//! compile time, through one driver (`for_each_row_block`): full
+//! `FORWARD_ROWS` tiles, then 4, 2 and 1 rows. With 6-row tiles, 6 + 2
+//! leftover rows run as 4 + 4: a 2-row tile has only 4 FMA chains and
+//! waits on latency. Columns left after the full panels run a one-vector
+//! tile; the last few (fewer than a vector) run one more vector tile ending
+//! at the last column, overlapping columns already done, whose overlapping
+//! lanes are computed and not stored. Only a layer narrower than one vector
+//! has scalar columns. No masked loads, no out-of-bounds reads: every load
+//! is of a full, in-bounds chunk.
 //!
 //! # The other three
 //!
@@ -97,26 +100,28 @@ fn load<T: Element>(src: &[T], at: usize) -> V<T> {
     }
 }
 
-/// Stores the forward's outputs `value` at `dst[at..]`, passed through `epilogue`.
+/// Stores the forward's outputs `value` at `dst[at..]`, passed through
+/// `epilogue`, leaving the first `skip` lanes' columns as they are.
 #[inline(always)]
-fn store_output<T: Element, E: Epilogue<T>>(dst: &mut [T], at: usize, value: V<T>, epilogue: E) {
-    store(dst, at, value, Update::Overwrite);
-    if let Some(stored) = dst.get_mut(at..at + lanes::<T>()) {
+fn store_output<T: Element, E: Epilogue<T>>(dst: &mut [T], at: usize, skip: usize, value: V<T>, epilogue: E) {
+    store(dst, at, skip, value, Update::Overwrite);
+    if let Some(stored) = dst.get_mut(at + skip..at + lanes::<T>()) {
         for output in stored {
             *output = epilogue.apply(*output);
         }
     }
 }
 
-/// Stores `value` at `dst[at..]`, or adds it to what is there.
+/// Stores `value` at `dst[at..]`, or adds it to what is there, leaving the
+/// first `skip` lanes' columns as they are (see [`last_columns`]).
 #[inline(always)]
-fn store<T: Element>(dst: &mut [T], at: usize, value: V<T>, update: Update) {
+fn store<T: Element>(dst: &mut [T], at: usize, skip: usize, value: V<T>, update: Update) {
     if let Some(rest) = dst.get_mut(at..) {
         let value = match update {
             Update::Overwrite => value,
             Update::Accumulate => V::<T>::load(rest) + value,
         };
-        value.store(rest);
+        if skip == 0 { value.store(rest) } else { value.store_from(rest, skip) }
     }
 }
 
@@ -153,7 +158,7 @@ const fn forward_group_rows<T: Element, const DIN: usize>() -> usize {
 }
 
 /// All of Y for one group of rows, one column panel at a time: full panels,
-/// one-vector panels, then scalar columns.
+/// then one-vector panels, then the last few columns (see [`last_columns`]).
 #[inline(always)]
 fn forward_group<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: usize>(
     x: &[[T; DIN]],
@@ -164,29 +169,38 @@ fn forward_group<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: usize
 ) {
     let lanes = lanes::<T>();
     let pack = x.len() >= 2 * FORWARD_ROWS && DIN * DOUT * size_of::<T>() > PACK_MIN_BYTES;
+    let rows = x.len();
     let mut j = 0;
     while j + FORWARD_VECTORS * lanes <= DOUT {
         if pack {
             forward_packed_panel::<T, E, DIN, DOUT>(x, weight, bias, y, j, epilogue);
         } else {
-            forward_panel::<T, E, FORWARD_VECTORS, DIN, DOUT>(x, weight, bias, y, j, epilogue);
+            let columns = Columns { j, skip: 0 };
+            let mut panel = ForwardPanel::<T, E, FORWARD_VECTORS, DIN, DOUT> { x, weight, bias, y, columns, epilogue };
+            for_each_row_block(rows, &mut panel);
         }
         j += FORWARD_VECTORS * lanes;
     }
     while j + lanes <= DOUT {
-        forward_panel::<T, E, 1, DIN, DOUT>(x, weight, bias, y, j, epilogue);
+        let columns = Columns { j, skip: 0 };
+        for_each_row_block(rows, &mut ForwardPanel::<T, E, 1, DIN, DOUT> { x, weight, bias, y, columns, epilogue });
         j += lanes;
     }
-    if j < DOUT {
-        for (x_row, y_row) in x.iter().zip(y.iter_mut()) {
-            for (column, y_j) in y_row.iter_mut().enumerate().skip(j) {
-                *y_j = epilogue.apply(scalar_output(x_row, weight, bias, column));
+    match last_columns::<T, DOUT>(j) {
+        Some(columns) => {
+            for_each_row_block(rows, &mut ForwardPanel::<T, E, 1, DIN, DOUT> { x, weight, bias, y, columns, epilogue });
+        }
+        None => {
+            for (x_row, y_row) in x.iter().zip(y.iter_mut()) {
+                for (column, y_j) in y_row.iter_mut().enumerate().skip(j) {
+                    *y_j = epilogue.apply(scalar_output(x_row, weight, bias, column));
+                }
             }
         }
     }
 }
 
-/// One output the scalar way, for the columns no vector covers.
+/// One output the scalar way, for layers narrower than one vector.
 #[inline(always)]
 fn scalar_output<T: Element, const DIN: usize, const DOUT: usize>(
     x_row: &[T; DIN],
@@ -201,62 +215,139 @@ fn scalar_output<T: Element, const DIN: usize, const DOUT: usize>(
     sum
 }
 
-/// Row splits for a run of rows: as many `FORWARD_ROWS` blocks as fit,
-/// except that 6 + 2 leftover rows run as 4 + 4 (two tiles of 8 FMA chains
-/// each, rather than one of 12 and one of 4 that waits on FMA latency).
-/// Returns the number of rows the full-size blocks take.
-#[inline(always)]
-fn full_block_rows(rows: usize) -> usize {
-    let full = rows / FORWARD_ROWS * FORWARD_ROWS;
-    if FORWARD_ROWS == 6 && rows % FORWARD_ROWS == 2 && full > 0 { full - FORWARD_ROWS } else { full }
+/// Where a tile's outputs go: vectors from column `j`, except that the
+/// first `skip` lanes of the first vector are computed but not stored.
+#[derive(Clone, Copy)]
+struct Columns {
+    j: usize,
+    skip: usize,
 }
 
-/// The `N` output vectors from column `j` for every row: blocks of
-/// `FORWARD_ROWS` rows, then of 4, 2 and 1.
+/// The columns from `j` to the end when fewer than a vector remain: one
+/// vector ending at the last column, whose first lanes overlap columns
+/// already done and are computed but not stored. The wasted lanes cost far
+/// less than scalar columns, each one chain of dependent adds (measured:
+/// the 6 columns left at 300 → 70 took three quarters of the forward's
+/// time). `None` when no column is left, or when the layer is narrower
+/// than one vector (those columns stay scalar).
 #[inline(always)]
-fn forward_panel<T: Element, E: Epilogue<T>, const N: usize, const DIN: usize, const DOUT: usize>(
-    x: &[[T; DIN]],
-    weight: &[[T; DOUT]; DIN],
-    bias: Option<&[T; DOUT]>,
-    y: &mut [[T; DOUT]],
-    j: usize,
+fn last_columns<T: Element, const DOUT: usize>(j: usize) -> Option<Columns> {
+    let start = DOUT.checked_sub(lanes::<T>())?;
+    (j < DOUT).then(|| Columns { j: start, skip: j.saturating_sub(start) })
+}
+
+// Row blocks.
+//
+// Every tiled kernel walks its rows (of X and Y, or of dW) in blocks whose
+// row count is a compile-time constant, so that the accumulators are a
+// fixed array the compiler keeps in registers. One driver makes the split.
+
+/// A tile kernel over blocks of rows.
+trait RowTile {
+    /// Computes the block of `R` rows whose first is row `first`.
+    fn tile<const R: usize>(&mut self, first: usize);
+}
+
+/// Runs `kernel` over `rows` rows: blocks of `FORWARD_ROWS`, then 4, 2 and
+/// 1, except that with 6-row tiles 6 + 2 leftover rows run as 4 + 4 (two
+/// tiles of 8 FMA chains each, rather than one of 12 and one of 4 that
+/// waits on FMA latency).
+#[inline(always)]
+fn for_each_row_block<K: RowTile>(rows: usize, kernel: &mut K) {
+    let mut full = rows / FORWARD_ROWS * FORWARD_ROWS;
+    if FORWARD_ROWS == 6 && rows % FORWARD_ROWS == 2 && full > 0 {
+        full -= FORWARD_ROWS;
+    }
+    let mut first = 0;
+    while first < full {
+        kernel.tile::<FORWARD_ROWS>(first);
+        first += FORWARD_ROWS;
+    }
+    while first + 4 <= rows {
+        kernel.tile::<4>(first);
+        first += 4;
+    }
+    if first + 2 <= rows {
+        kernel.tile::<2>(first);
+        first += 2;
+    }
+    if first < rows {
+        kernel.tile::<1>(first);
+    }
+}
+
+/// Rows `first .. first + R` of `rows`, if they are all there.
+#[inline(always)]
+fn block<T, const R: usize>(rows: &[T], first: usize) -> Option<&[T; R]> {
+    rows.get(first..)?.first_chunk::<R>()
+}
+
+/// Rows `first .. first + R` of `rows`, mutably, if they are all there.
+#[inline(always)]
+fn block_mut<T, const R: usize>(rows: &mut [T], first: usize) -> Option<&mut [T; R]> {
+    rows.get_mut(first..)?.first_chunk_mut::<R>()
+}
+
+/// Stores a forward tile into Y at `columns`: through the epilogue when
+/// `finish`, as bare partial sums when more packed blocks are to come.
+#[inline(always)]
+fn store_forward_tile<T: Element, E: Epilogue<T>, const R: usize, const N: usize, const DOUT: usize>(
+    acc: &[[V<T>; N]; R],
+    y: &mut [[T; DOUT]; R],
+    columns: Columns,
+    finish: bool,
     epilogue: E,
 ) {
-    let full = full_block_rows(x.len());
-    let (Some((x_full, x)), Some((y_full, y))) = (x.split_at_checked(full), y.split_at_mut_checked(full)) else {
-        return;
-    };
-    forward_blocks::<T, E, FORWARD_ROWS, N, DIN, DOUT>(x_full, weight, bias, y_full, j, epilogue);
-    let (x, y) = forward_blocks::<T, E, 4, N, DIN, DOUT>(x, weight, bias, y, j, epilogue);
-    let (x, y) = forward_blocks::<T, E, 2, N, DIN, DOUT>(x, weight, bias, y, j, epilogue);
-    forward_blocks::<T, E, 1, N, DIN, DOUT>(x, weight, bias, y, j, epilogue);
+    let lanes = lanes::<T>();
+    for (acc_row, y_row) in acc.iter().zip(y.iter_mut()) {
+        for (v, &acc_v) in acc_row.iter().enumerate() {
+            let skip = if v == 0 { columns.skip } else { 0 };
+            let at = columns.j + v * lanes;
+            if finish {
+                store_output(y_row, at, skip, acc_v, epilogue);
+            } else {
+                store(y_row, at, skip, acc_v, Update::Overwrite);
+            }
+        }
+    }
 }
 
-/// Runs [`forward_tile`] on each whole block of `R` rows; returns the rows left over.
-#[inline(always)]
-fn forward_blocks<
-    'x,
-    'y,
-    T: Element,
-    E: Epilogue<T>,
-    const R: usize,
-    const N: usize,
-    const DIN: usize,
-    const DOUT: usize,
->(
-    x: &'x [[T; DIN]],
-    weight: &[[T; DOUT]; DIN],
-    bias: Option<&[T; DOUT]>,
-    y: &'y mut [[T; DOUT]],
-    j: usize,
+/// One column panel of `N` vectors, unpacked, for the rows of a group.
+struct ForwardPanel<'a, T: Element, E, const N: usize, const DIN: usize, const DOUT: usize> {
+    x: &'a [[T; DIN]],
+    weight: &'a [[T; DOUT]; DIN],
+    bias: Option<&'a [T; DOUT]>,
+    y: &'a mut [[T; DOUT]],
+    columns: Columns,
     epilogue: E,
-) -> (&'x [[T; DIN]], &'y mut [[T; DOUT]]) {
-    let (x_blocks, x_rest) = x.as_chunks::<R>();
-    let (y_blocks, y_rest) = y.as_chunks_mut::<R>();
-    for (x_block, y_block) in x_blocks.iter().zip(y_blocks.iter_mut()) {
-        forward_tile::<T, E, R, N, DIN, DOUT>(x_block, weight, bias, y_block, j, epilogue);
+}
+
+impl<T: Element, E: Epilogue<T>, const N: usize, const DIN: usize, const DOUT: usize> RowTile
+    for ForwardPanel<'_, T, E, N, DIN, DOUT>
+{
+    /// `R` rows × `N` vectors of outputs over all of W's rows.
+    #[inline(always)]
+    fn tile<const R: usize>(&mut self, first: usize) {
+        let (Some(x), Some(y)) = (block::<_, R>(self.x, first), block_mut::<_, R>(self.y, first)) else {
+            return;
+        };
+        let (lanes, j) = (lanes::<T>(), self.columns.j);
+        let start: [V<T>; N] = match self.bias {
+            Some(b) => core::array::from_fn(|v| load(b, j + v * lanes)),
+            None => [V::<T>::ZERO; N],
+        };
+        let mut acc = [start; R];
+        for (k, w_row) in self.weight.iter().enumerate() {
+            let w: [V<T>; N] = core::array::from_fn(|v| load(w_row, j + v * lanes));
+            for (acc_row, x_row) in acc.iter_mut().zip(x) {
+                let x_rk = V::<T>::splat(x_row[k]);
+                for (acc_v, &w_v) in acc_row.iter_mut().zip(&w) {
+                    *acc_v = x_rk.mul_add(w_v, *acc_v);
+                }
+            }
+        }
+        store_forward_tile(&acc, y, self.columns, true, self.epilogue);
     }
-    (x_rest, y_rest)
 }
 
 // Packed panels.
@@ -297,15 +388,7 @@ fn forward_packed_panel<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT
         let k0 = block * PACK_DEPTH;
         let start = if k0 == 0 { Start::Bias(bias) } else { Start::Partial };
         let finish = k0 + w_rows.len() == DIN;
-        let full = full_block_rows(x.len());
-        let (Some((x_full, x)), Some((y_full, y))) = (x.split_at_checked(full), y.split_at_mut_checked(full)) else {
-            return;
-        };
-        let blocks = PackedBlocks { panel, k0, j, start, finish, epilogue };
-        blocks.run::<FORWARD_ROWS, DIN>(x_full, y_full);
-        let (x, y) = blocks.run::<4, DIN>(x, y);
-        let (x, y) = blocks.run::<2, DIN>(x, y);
-        blocks.run::<1, DIN>(x, y);
+        for_each_row_block(x.len(), &mut PackedForward { x, y: &mut *y, panel, k0, j, start, finish, epilogue });
     }
 }
 
@@ -318,10 +401,11 @@ enum Start<'b, T, const DOUT: usize> {
     Partial,
 }
 
-/// One packed block of a panel and what its tiles need to know.
-#[derive(Clone, Copy)]
-struct PackedBlocks<'p, 'b, T: Element, E, const DOUT: usize> {
-    panel: &'p [[V<T>; FORWARD_VECTORS]],
+/// One packed block of a panel, rows `k0 ..` of W, for the rows of a group.
+struct PackedForward<'a, 'b, T: Element, E, const DIN: usize, const DOUT: usize> {
+    x: &'a [[T; DIN]],
+    y: &'a mut [[T; DOUT]],
+    panel: &'a [[V<T>; FORWARD_VECTORS]],
     k0: usize,
     j: usize,
     start: Start<'b, T, DOUT>,
@@ -329,27 +413,16 @@ struct PackedBlocks<'p, 'b, T: Element, E, const DOUT: usize> {
     epilogue: E,
 }
 
-impl<T: Element, E: Epilogue<T>, const DOUT: usize> PackedBlocks<'_, '_, T, E, DOUT> {
-    /// Runs [`PackedBlocks::tile`] on each whole block of `R` rows; returns the rows left over.
-    #[inline(always)]
-    fn run<'x, 'y, const R: usize, const DIN: usize>(
-        &self,
-        x: &'x [[T; DIN]],
-        y: &'y mut [[T; DOUT]],
-    ) -> (&'x [[T; DIN]], &'y mut [[T; DOUT]]) {
-        let (x_blocks, x_rest) = x.as_chunks::<R>();
-        let (y_blocks, y_rest) = y.as_chunks_mut::<R>();
-        for (x_block, y_block) in x_blocks.iter().zip(y_blocks.iter_mut()) {
-            self.tile::<R, DIN>(x_block, y_block);
-        }
-        (x_rest, y_rest)
-    }
-
+impl<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: usize> RowTile
+    for PackedForward<'_, '_, T, E, DIN, DOUT>
+{
     /// `R` rows × the panel's vectors, over the block's rows of W.
     #[inline(always)]
-    fn tile<const R: usize, const DIN: usize>(&self, x: &[[T; DIN]; R], y: &mut [[T; DOUT]; R]) {
-        let lanes = lanes::<T>();
-        let (j, depth) = (self.j, self.panel.len());
+    fn tile<const R: usize>(&mut self, first: usize) {
+        let (Some(x), Some(y)) = (block::<_, R>(self.x, first), block_mut::<_, R>(self.y, first)) else {
+            return;
+        };
+        let (lanes, j, depth) = (lanes::<T>(), self.j, self.panel.len());
         let mut acc: [[V<T>; FORWARD_VECTORS]; R] = match self.start {
             Start::Bias(Some(b)) => [core::array::from_fn(|v| load(b, j + v * lanes)); R],
             Start::Bias(None) => [[V::<T>::ZERO; FORWARD_VECTORS]; R],
@@ -367,47 +440,7 @@ impl<T: Element, E: Epilogue<T>, const DOUT: usize> PackedBlocks<'_, '_, T, E, D
                 }
             }
         }
-        for (acc_row, y_row) in acc.iter().zip(y.iter_mut()) {
-            for (v, &acc_v) in acc_row.iter().enumerate() {
-                if self.finish {
-                    store_output(y_row, j + v * lanes, acc_v, self.epilogue);
-                } else {
-                    store(y_row, j + v * lanes, acc_v, Update::Overwrite);
-                }
-            }
-        }
-    }
-}
-
-/// One `R × N`-vector tile of outputs starting at column `j`.
-#[inline(always)]
-fn forward_tile<T: Element, E: Epilogue<T>, const R: usize, const N: usize, const DIN: usize, const DOUT: usize>(
-    x: &[[T; DIN]; R],
-    weight: &[[T; DOUT]; DIN],
-    bias: Option<&[T; DOUT]>,
-    y: &mut [[T; DOUT]; R],
-    j: usize,
-    epilogue: E,
-) {
-    let lanes = lanes::<T>();
-    let start: [V<T>; N] = match bias {
-        Some(b) => core::array::from_fn(|v| load(b, j + v * lanes)),
-        None => [V::<T>::ZERO; N],
-    };
-    let mut acc = [start; R];
-    for (k, w_row) in weight.iter().enumerate() {
-        let w: [V<T>; N] = core::array::from_fn(|v| load(w_row, j + v * lanes));
-        for (acc_row, x_row) in acc.iter_mut().zip(x) {
-            let x_rk = V::<T>::splat(x_row[k]);
-            for (acc_v, &w_v) in acc_row.iter_mut().zip(&w) {
-                *acc_v = x_rk.mul_add(w_v, *acc_v);
-            }
-        }
-    }
-    for (acc_row, y_row) in acc.iter().zip(y.iter_mut()) {
-        for (v, &acc_v) in acc_row.iter().enumerate() {
-            store_output(y_row, j + v * lanes, acc_v, epilogue);
-        }
+        store_forward_tile(&acc, y, Columns { j, skip: 0 }, self.finish, self.epilogue);
     }
 }
 
@@ -439,29 +472,34 @@ fn forward_one_row<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: usi
     }
     let mut j = 0;
     while j + GEMV_VECTORS * lanes <= DOUT {
-        gemv_tile::<T, E, GEMV_VECTORS, DIN, DOUT>(x, weight, bias, y, j, epilogue);
+        gemv_tile::<T, E, GEMV_VECTORS, DIN, DOUT>(x, weight, bias, y, Columns { j, skip: 0 }, epilogue);
         j += GEMV_VECTORS * lanes;
     }
     while j + lanes <= DOUT {
-        gemv_tile::<T, E, 1, DIN, DOUT>(x, weight, bias, y, j, epilogue);
+        gemv_tile::<T, E, 1, DIN, DOUT>(x, weight, bias, y, Columns { j, skip: 0 }, epilogue);
         j += lanes;
     }
-    for (column, y_j) in y.iter_mut().enumerate().skip(j) {
-        *y_j = epilogue.apply(scalar_output(x, weight, bias, column));
+    match last_columns::<T, DOUT>(j) {
+        Some(columns) => gemv_tile::<T, E, 1, DIN, DOUT>(x, weight, bias, y, columns, epilogue),
+        None => {
+            for (column, y_j) in y.iter_mut().enumerate().skip(j) {
+                *y_j = epilogue.apply(scalar_output(x, weight, bias, column));
+            }
+        }
     }
 }
 
-/// `N` vectors of a GEMV output from column `j`, k unrolled by two.
+/// `N` vectors of a GEMV output at `columns`, k unrolled by two.
 #[inline(always)]
 fn gemv_tile<T: Element, E: Epilogue<T>, const N: usize, const DIN: usize, const DOUT: usize>(
     x: &[T; DIN],
     weight: &[[T; DOUT]; DIN],
     bias: Option<&[T; DOUT]>,
     y: &mut [T; DOUT],
-    j: usize,
+    columns: Columns,
     epilogue: E,
 ) {
-    let lanes = lanes::<T>();
+    let (lanes, j) = (lanes::<T>(), columns.j);
     let mut even: [V<T>; N] = match bias {
         Some(b) => core::array::from_fn(|v| load(b, j + v * lanes)),
         None => [V::<T>::ZERO; N],
@@ -483,7 +521,8 @@ fn gemv_tile<T: Element, E: Epilogue<T>, const N: usize, const DIN: usize, const
         }
     }
     for (v, (&e, &o)) in even.iter().zip(&odd).enumerate() {
-        store_output(y, j + v * lanes, e + o, epilogue);
+        let skip = if v == 0 { columns.skip } else { 0 };
+        store_output(y, j + v * lanes, skip, e + o, epilogue);
     }
 }
 
@@ -509,7 +548,7 @@ fn stream_rows<T: Element, const DIN: usize, const DOUT: usize>(
             for (x_k, w_row) in xv.iter().zip(w) {
                 acc = x_k.mul_add(load(w_row, j), acc);
             }
-            store(y, j, acc, Update::Overwrite);
+            store(y, j, 0, acc, Update::Overwrite);
             j += lanes;
         }
         for column in j..DOUT {
@@ -523,7 +562,7 @@ fn stream_rows<T: Element, const DIN: usize, const DOUT: usize>(
         let mut j = 0;
         while j + lanes <= DOUT {
             let acc = x_v.mul_add(load(w_row, j), load(y, j));
-            store(y, j, acc, Update::Overwrite);
+            store(y, j, 0, acc, Update::Overwrite);
             j += lanes;
         }
         for column in j..DOUT {
@@ -631,9 +670,9 @@ pub fn backward_weight<T: Element, const DIN: usize, const DOUT: usize>(
     if dy.len() >= 2 * FORWARD_ROWS && DIN * DOUT * size_of::<T>() > PACK_MIN_BYTES {
         from = weight_packed_panels(x, dy, dw, update);
     }
-    let (dw_rows, i0) = weight_blocks::<T, FORWARD_ROWS, DIN, DOUT>(x, dy, dw, 0, update, from);
-    let (dw_rows, i0) = weight_blocks::<T, 2, DIN, DOUT>(x, dy, dw_rows, i0, update, from);
-    weight_blocks::<T, 1, DIN, DOUT>(x, dy, dw_rows, i0, update, from);
+    if from < DOUT {
+        for_each_row_block(DIN, &mut WeightRows { x, dy, dw, update, from });
+    }
 }
 
 /// Every full column panel of dW from packed panels of dY; returns the
@@ -649,131 +688,121 @@ fn weight_packed_panels<T: Element, const DIN: usize, const DOUT: usize>(
     let mut packed = [[V::<T>::ZERO; FORWARD_VECTORS]; PACK_DEPTH];
     let mut j = 0;
     while j + FORWARD_VECTORS * lanes <= DOUT {
-        for (block, (x_rows, dy_rows)) in x.chunks(PACK_DEPTH).zip(dy.chunks(PACK_DEPTH)).enumerate() {
+        for (block, (x, dy_rows)) in x.chunks(PACK_DEPTH).zip(dy.chunks(PACK_DEPTH)).enumerate() {
             for (slot, dy_row) in packed.iter_mut().zip(dy_rows) {
                 *slot = core::array::from_fn(|v| load(dy_row, j + v * lanes));
             }
             let Some(panel) = packed.get(..dy_rows.len()) else { return 0 };
             // Later blocks of the batch add to what the first wrote.
             let update = if block == 0 { update } else { Update::Accumulate };
-            let full = full_block_rows(DIN);
-            let Some((dw_full, dw_rest)) = dw.split_at_mut_checked(full) else { return 0 };
-            let (blocks, _) = dw_full.as_chunks_mut::<FORWARD_ROWS>();
-            for (b, dw_block) in blocks.iter_mut().enumerate() {
-                weight_packed_tile(x_rows, panel, dw_block, b * FORWARD_ROWS, j, update);
-            }
-            let (blocks, dw_rest) = dw_rest.as_chunks_mut::<4>();
-            for (b, dw_block) in blocks.iter_mut().enumerate() {
-                weight_packed_tile(x_rows, panel, dw_block, full + b * 4, j, update);
-            }
-            let i0 = full + blocks.len() * 4;
-            let (blocks, dw_rest) = dw_rest.as_chunks_mut::<2>();
-            for (b, dw_block) in blocks.iter_mut().enumerate() {
-                weight_packed_tile(x_rows, panel, dw_block, i0 + b * 2, j, update);
-            }
-            let i0 = i0 + blocks.len() * 2;
-            for (b, dw_row) in dw_rest.iter_mut().enumerate() {
-                weight_packed_tile(x_rows, panel, core::array::from_mut(dw_row), i0 + b, j, update);
-            }
+            for_each_row_block(DIN, &mut PackedWeight { x, panel, dw: &mut *dw, j, update });
         }
         j += FORWARD_VECTORS * lanes;
     }
     j
 }
 
-/// `R` rows of dW (inputs `i0 ..`) × one packed panel, over the panel's batch rows.
-#[inline(always)]
-fn weight_packed_tile<T: Element, const R: usize, const DIN: usize, const DOUT: usize>(
-    x_rows: &[[T; DIN]],
-    panel: &[[V<T>; FORWARD_VECTORS]],
-    dw_rows: &mut [[T; DOUT]; R],
-    i0: usize,
+/// One packed block of a dY panel (batch rows of `x`), for every row of dW.
+struct PackedWeight<'a, T: Element, const DIN: usize, const DOUT: usize> {
+    x: &'a [[T; DIN]],
+    panel: &'a [[V<T>; FORWARD_VECTORS]],
+    dw: &'a mut [[T; DOUT]; DIN],
     j: usize,
     update: Update,
-) {
-    let lanes = lanes::<T>();
-    let mut acc = [[V::<T>::ZERO; FORWARD_VECTORS]; R];
-    for (dy_v, x_row) in panel.iter().zip(x_rows) {
-        let Some(x_part) = x_row.get(i0..).and_then(<[T]>::first_chunk::<R>) else { return };
-        for (acc_row, &x_ri) in acc.iter_mut().zip(x_part) {
-            let x_ri = V::<T>::splat(x_ri);
-            for (acc_v, &dy_v) in acc_row.iter_mut().zip(dy_v) {
-                *acc_v = x_ri.mul_add(dy_v, *acc_v);
+}
+
+impl<T: Element, const DIN: usize, const DOUT: usize> RowTile for PackedWeight<'_, T, DIN, DOUT> {
+    /// `R` rows of dW (inputs `first ..`) × the panel, over the block's batch rows.
+    #[inline(always)]
+    fn tile<const R: usize>(&mut self, first: usize) {
+        let Some(dw_rows) = block_mut::<_, R>(self.dw, first) else { return };
+        let mut acc = [[V::<T>::ZERO; FORWARD_VECTORS]; R];
+        for (dy_v, x_row) in self.panel.iter().zip(self.x) {
+            let Some(x_part) = x_row.get(first..).and_then(<[T]>::first_chunk::<R>) else { return };
+            for (acc_row, &x_ri) in acc.iter_mut().zip(x_part) {
+                let x_ri = V::<T>::splat(x_ri);
+                for (acc_v, &dy_v) in acc_row.iter_mut().zip(dy_v) {
+                    *acc_v = x_ri.mul_add(dy_v, *acc_v);
+                }
             }
         }
+        store_weight_tile(&acc, dw_rows, Columns { j: self.j, skip: 0 }, self.update);
     }
+}
+
+/// Stores (or adds) a dW tile at `columns`.
+#[inline(always)]
+fn store_weight_tile<T: Element, const R: usize, const N: usize, const DOUT: usize>(
+    acc: &[[V<T>; N]; R],
+    dw_rows: &mut [[T; DOUT]; R],
+    columns: Columns,
+    update: Update,
+) {
     for (acc_row, dw_row) in acc.iter().zip(dw_rows.iter_mut()) {
         for (v, &acc_v) in acc_row.iter().enumerate() {
-            store(dw_row, j + v * lanes, acc_v, update);
+            let skip = if v == 0 { columns.skip } else { 0 };
+            store(dw_row, columns.j + v * lanes::<T>(), skip, acc_v, update);
         }
     }
 }
 
-/// Runs [`weight_rows`] on each whole block of `R` rows of dW, the first
-/// being row `i0`, from column `from` on; returns the rows left over and
-/// the index of the first.
-#[inline(always)]
-fn weight_blocks<'dw, T: Element, const R: usize, const DIN: usize, const DOUT: usize>(
-    x: &[[T; DIN]],
-    dy: &[[T; DOUT]],
-    dw_rows: &'dw mut [[T; DOUT]],
-    i0: usize,
+/// The columns of dW from `from` on, straight from dY, for every row of dW.
+struct WeightRows<'a, T: Element, const DIN: usize, const DOUT: usize> {
+    x: &'a [[T; DIN]],
+    dy: &'a [[T; DOUT]],
+    dw: &'a mut [[T; DOUT]; DIN],
     update: Update,
     from: usize,
-) -> (&'dw mut [[T; DOUT]], usize) {
-    let (blocks, rest) = dw_rows.as_chunks_mut::<R>();
-    for (block, dw_block) in blocks.iter_mut().enumerate() {
-        weight_rows::<T, R, DIN, DOUT>(x, dy, dw_block, i0 + block * R, update, from);
-    }
-    (rest, i0 + blocks.len() * R)
 }
 
-/// `R` rows of dW (inputs `i0 ..`) from column `from` on: full tiles,
-/// one-vector tiles, scalar columns.
-#[inline(always)]
-fn weight_rows<T: Element, const R: usize, const DIN: usize, const DOUT: usize>(
-    x: &[[T; DIN]],
-    dy: &[[T; DOUT]],
-    dw_rows: &mut [[T; DOUT]; R],
-    i0: usize,
-    update: Update,
-    from: usize,
-) {
-    let lanes = lanes::<T>();
-    let mut j = from;
-    while j + FORWARD_VECTORS * lanes <= DOUT {
-        weight_tile::<T, R, FORWARD_VECTORS, DIN, DOUT>(x, dy, dw_rows, i0, j, update);
-        j += FORWARD_VECTORS * lanes;
-    }
-    while j + lanes <= DOUT {
-        weight_tile::<T, R, 1, DIN, DOUT>(x, dy, dw_rows, i0, j, update);
-        j += lanes;
-    }
-    for column in j..DOUT {
-        for (m, dw_row) in dw_rows.iter_mut().enumerate() {
-            let mut sum = T::ZERO;
-            for (x_row, dy_row) in x.iter().zip(dy) {
-                sum += x_row[i0 + m] * dy_row[column];
+impl<T: Element, const DIN: usize, const DOUT: usize> RowTile for WeightRows<'_, T, DIN, DOUT> {
+    /// `R` rows of dW (inputs `first ..`) from column `from` on: full
+    /// tiles, one-vector tiles, then the last few columns.
+    #[inline(always)]
+    fn tile<const R: usize>(&mut self, first: usize) {
+        let Some(dw_rows) = block_mut::<_, R>(self.dw, first) else { return };
+        let (x, dy, update) = (self.x, self.dy, self.update);
+        let lanes = lanes::<T>();
+        let mut j = self.from;
+        while j + FORWARD_VECTORS * lanes <= DOUT {
+            weight_tile::<T, R, FORWARD_VECTORS, DIN, DOUT>(x, dy, dw_rows, first, Columns { j, skip: 0 }, update);
+            j += FORWARD_VECTORS * lanes;
+        }
+        while j + lanes <= DOUT {
+            weight_tile::<T, R, 1, DIN, DOUT>(x, dy, dw_rows, first, Columns { j, skip: 0 }, update);
+            j += lanes;
+        }
+        if let Some(columns) = last_columns::<T, DOUT>(j) {
+            weight_tile::<T, R, 1, DIN, DOUT>(x, dy, dw_rows, first, columns, update);
+            return;
+        }
+        for column in j..DOUT {
+            for (m, dw_row) in dw_rows.iter_mut().enumerate() {
+                let mut sum = T::ZERO;
+                for (x_row, dy_row) in x.iter().zip(dy) {
+                    sum += x_row[first + m] * dy_row[column];
+                }
+                update.apply(&mut dw_row[column], sum);
             }
-            update.apply(&mut dw_row[column], sum);
         }
     }
 }
 
-/// `R` rows × `N` vectors of dW from (`i0`, `j`), summed over the whole batch.
+/// `R` rows × `N` vectors of dW (inputs `i0 ..`, outputs at `columns`),
+/// summed over the whole batch.
 #[inline(always)]
 fn weight_tile<T: Element, const R: usize, const N: usize, const DIN: usize, const DOUT: usize>(
     x: &[[T; DIN]],
     dy: &[[T; DOUT]],
     dw_rows: &mut [[T; DOUT]; R],
     i0: usize,
-    j: usize,
+    columns: Columns,
     update: Update,
 ) {
     let lanes = lanes::<T>();
     let mut acc = [[V::<T>::ZERO; N]; R];
     for (x_row, dy_row) in x.iter().zip(dy) {
-        let dy_v: [V<T>; N] = core::array::from_fn(|v| load(dy_row, j + v * lanes));
+        let dy_v: [V<T>; N] = core::array::from_fn(|v| load(dy_row, columns.j + v * lanes));
         for (acc_row, &x_ri) in acc.iter_mut().zip(x_row.iter().skip(i0)) {
             let x_ri = V::<T>::splat(x_ri);
             for (acc_v, &dy_v) in acc_row.iter_mut().zip(&dy_v) {
@@ -781,11 +810,7 @@ fn weight_tile<T: Element, const R: usize, const N: usize, const DIN: usize, con
             }
         }
     }
-    for (acc_row, dw_row) in acc.iter().zip(dw_rows.iter_mut()) {
-        for (v, &acc_v) in acc_row.iter().enumerate() {
-            store(dw_row, j + v * lanes, acc_v, update);
-        }
-    }
+    store_weight_tile(&acc, dw_rows, columns, update);
 }
 
 // ---------------------------------------------------------- db = Σ dY
@@ -799,7 +824,7 @@ pub fn backward_bias<T: Element, const DOUT: usize>(dy: &[[T; DOUT]], db: &mut [
         for dy_row in dy {
             acc = acc + load(dy_row, j);
         }
-        store(db, j, acc, update);
+        store(db, j, 0, acc, update);
         j += lanes;
     }
     for column in j..DOUT {
