@@ -26,3 +26,17 @@ fn the_stack_bound_grows_with_one_output_row() {
     assert_eq!(Linear::<4, 10, f64>::FORWARD_STACK_BYTES, budget::FORWARD_STACK_FRAME + 80);
     assert_eq!(Linear::<4, 10>::ledger(1).forward_stack_bytes(), Linear::<4, 10>::FORWARD_STACK_BYTES);
 }
+
+#[test]
+fn the_stack_bound_counts_the_packed_block_where_the_kernels_pack() {
+    // 512 × 512 f32 is 1 MiB of W: the SIMD forward packs 256-row panels of
+    // it into an 8 KiB (SSE2) or 16 KiB (AVX, NEON) block on the stack.
+    let row_and_frame = budget::FORWARD_STACK_FRAME + 512 * 4;
+    let bound = Linear::<512, 512>::FORWARD_STACK_BYTES;
+    if tinylinear::BACKEND == "scalar" {
+        assert_eq!(bound, row_and_frame);
+    } else {
+        assert!(bound >= row_and_frame + 8 * 1024, "{bound} bytes leave out the packed block");
+    }
+    assert_eq!(Linear::<512, 512>::ledger(64).forward_stack_bytes(), bound);
+}

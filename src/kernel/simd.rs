@@ -82,5 +82,8 @@ macro_rules! impl_vector {
     };
 }
 
+// The packed blocks' stack size (`tile::forward_pack_stack_bytes`) counts on this.
+const _: () = assert!(size_of::<f32x8>() == 32 && size_of::<f64x4>() == 32);
+
 impl_vector!(f32x8, f32, 8);
 impl_vector!(f64x4, f64, 4);

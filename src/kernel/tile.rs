@@ -366,6 +366,14 @@ const PACK_DEPTH: usize = 256;
 /// are strided; packing it only costs (measured: 128 → 64 ran 10 % slower).
 const PACK_MIN_BYTES: usize = 64 * 1024;
 
+/// Stack bytes of the forward's packed block for a `din → dout` layer of
+/// `elem_bytes`-byte elements: 0 for a layer too small to pack. (`f32x8`
+/// and `f64x4` are both 32 bytes.)
+pub(super) const fn forward_pack_stack_bytes(din: usize, dout: usize, elem_bytes: usize) -> u64 {
+    let weight_bytes = (din as u64).saturating_mul(dout as u64).saturating_mul(elem_bytes as u64);
+    if weight_bytes > PACK_MIN_BYTES as u64 { (PACK_DEPTH * FORWARD_VECTORS * 32) as u64 } else { 0 }
+}
+
 /// One full column panel (from column `j`) for every row, through packed
 /// blocks of `PACK_DEPTH` rows of W. Y holds partial sums between blocks;
 /// the bias starts the first, the epilogue finishes the last.

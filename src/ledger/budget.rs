@@ -7,12 +7,15 @@
 //! | `param_bytes` | `p·(d_in·d_out + d_out)` | W and b: flash, for a `static` layer |
 //! | `forward_ram_bytes` | `p·B·(d_in + d_out)` | the input X and the output Y |
 //! | `training_ram_bytes` | `p·(2·B·(d_in + d_out) + params)` | X, Y, dY, dX and the gradients dW, db |
-//! | `forward_stack_bytes` | `FORWARD_STACK_FRAME + p·d_out` | the deepest stack of one forward call |
+//! | `forward_stack_bytes` | `FORWARD_STACK_FRAME + p·d_out` (+ the packed block) | the deepest stack of one forward call |
 //!
 //! The stack bound is an allowance, not a derivation: the forward kernels
 //! call nothing but `memcpy`/`memset`, never recurse, and keep at most one
 //! register tile of accumulators (12 vectors of 32 bytes on AVX2/NEON) and
-//! one output row in flight. `examples/firmware` paints the stack of a
+//! one output row in flight. On SIMD backends, a layer whose W passes
+//! 64 KiB also packs panels of W into a block on the stack (8 KiB on SSE2,
+//! 16 KiB on AVX and NEON), which the bound then includes; the scalar path
+//! of microcontrollers never packs. `examples/firmware` paints the stack of a
 //! Cortex-M4F, runs the forward and fails if the high-water mark passes it.
 //!
 //! # Examples
@@ -48,10 +51,12 @@ pub const fn training_ram_bytes(batch: usize, din: usize, dout: usize, bias: boo
     cost::bytes(elements, elem_bytes)
 }
 
-/// The bound on the forward's stack: [`FORWARD_STACK_FRAME`] `+ p·d_out`.
+/// The bound on the forward's stack: [`FORWARD_STACK_FRAME`] `+ p·d_out`,
+/// plus the packed block of W where the compiled-in kernels pack one.
 #[must_use]
-pub const fn forward_stack_bytes(dout: usize, elem_bytes: usize) -> u64 {
-    FORWARD_STACK_FRAME + cost::bytes(dout as u64, elem_bytes)
+pub const fn forward_stack_bytes(din: usize, dout: usize, elem_bytes: usize) -> u64 {
+    let packed = crate::kernel::forward_pack_stack_bytes(din, dout, elem_bytes);
+    (FORWARD_STACK_FRAME + cost::bytes(dout as u64, elem_bytes)).saturating_add(packed)
 }
 
 impl Ledger {
@@ -70,7 +75,7 @@ impl Ledger {
     /// The bound on the stack of one forward call.
     #[must_use]
     pub const fn forward_stack_bytes(&self) -> u64 {
-        forward_stack_bytes(self.dout, self.elem_bytes)
+        forward_stack_bytes(self.din, self.dout, self.elem_bytes)
     }
 }
 
@@ -79,7 +84,7 @@ macro_rules! budget_items {
     ($layer:ident, $bias:literal) => {
         impl<const DIN: usize, const DOUT: usize, T: Element> $layer<DIN, DOUT, T> {
             /// The bound on the stack one forward call uses (see [`ledger::budget`](crate::ledger::budget)).
-            pub const FORWARD_STACK_BYTES: u64 = forward_stack_bytes(DOUT, T::BYTES);
+            pub const FORWARD_STACK_BYTES: u64 = forward_stack_bytes(DIN, DOUT, T::BYTES);
 
             /// RAM for the input X and the output Y of a forward pass at batch `batch`.
             #[must_use]
