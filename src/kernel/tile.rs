@@ -53,10 +53,13 @@
 //!
 //! - `dX = dY·Wᵀ` reads rows of W contiguously: a dot-product tile of
 //!   `R` batch rows × `I` rows of W, each an accumulator of partial sums,
-//!   with one horizontal sum per output at the end.
+//!   with one horizontal sum per output at the end. At batch 1 all the
+//!   tile's accumulators go to rows of W (`DX_ROWS · DX_COLS` of them), so
+//!   that as many FMA chains run.
 //! - `dW = Xᵀ·dY` is the forward tile with the batch as the k-loop: a tile
 //!   of dW rows × output vectors stays in registers for the whole batch and
-//!   is stored (or added) once.
+//!   is stored (or added) once. At batch 1 it is the outer product
+//!   `x ⊗ dy`, written one row of dW at a time in stored order.
 //! - `db = Σ dY` sums vectors of dY rows.
 //!
 //! # What the compiler makes of it
@@ -69,9 +72,12 @@
 //! a register (6 × 2: 2 loads of W, 6 broadcasts and 12 FMAs per k); its
 //! stack accesses are loop bookkeeping outside the FMA loops, and in the
 //! packed kernels the reads of the packed panel, which lives on the stack
-//! by design. Not yet clean: LLVM hoists W vectors of the dX tile out of
-//! the batch loop and reloads them from the stack (80 accesses in the
-//! f32 128 → 64 instance, 184 in f64).
+//! by design. The dX tile's stack accesses (80 in the f32 128 → 64
+//! instance) are not spills either: its accumulators stay in registers,
+//! and the stack holds a copy of the tile's dY rows, which LLVM hoists out
+//! of the loop over rows of W (they do not change there) and then loads
+//! from the stack where the source loads them from dY: one load each way.
+//! `scripts/kernel-asm backward_input` prints the loop.
 //!
 //! Sums run in a different order than [`super::reference`], and fused
 //! multiply-adds round once where mul-then-add rounds twice: results agree
@@ -588,6 +594,12 @@ pub fn backward_input<T: Element, const DIN: usize, const DOUT: usize>(
     weight: &[[T; DOUT]; DIN],
     dx: &mut [[T; DIN]],
 ) {
+    if let ([_], [_]) = (dy, &dx) {
+        // Batch 1 is a GEMV over rows of W: the tile's accumulators all go
+        // to rows of W, so that as many FMA chains run (rather than the
+        // `DX_COLS` of a one-row tile).
+        return backward_input_rows::<T, 1, { DX_ROWS * DX_COLS }, DIN, DOUT>(dy, weight, dx);
+    }
     let (dy, dx) = backward_input_blocks::<T, DX_ROWS, DIN, DOUT>(dy, weight, dx);
     let (dy, dx) = backward_input_blocks::<T, 2, DIN, DOUT>(dy, weight, dx);
     backward_input_blocks::<T, 1, DIN, DOUT>(dy, weight, dx);
@@ -603,14 +615,14 @@ fn backward_input_blocks<'dy, 'dx, T: Element, const R: usize, const DIN: usize,
     let mut dy_blocks = dy.chunks_exact(R);
     let mut dx_blocks = dx.chunks_exact_mut(R);
     for (dy_block, dx_block) in (&mut dy_blocks).zip(&mut dx_blocks) {
-        backward_input_rows::<T, R, DIN, DOUT>(dy_block, weight, dx_block);
+        backward_input_rows::<T, R, DX_COLS, DIN, DOUT>(dy_block, weight, dx_block);
     }
     (dy_blocks.remainder(), dx_blocks.into_remainder())
 }
 
-/// All of dX for `R` batch rows, `DX_COLS` rows of W at a time.
+/// All of dX for `R` batch rows, `I` rows of W at a time.
 #[inline(always)]
-fn backward_input_rows<T: Element, const R: usize, const DIN: usize, const DOUT: usize>(
+fn backward_input_rows<T: Element, const R: usize, const I: usize, const DIN: usize, const DOUT: usize>(
     dy: &[[T; DOUT]],
     weight: &[[T; DOUT]; DIN],
     dx: &mut [[T; DIN]],
@@ -618,12 +630,12 @@ fn backward_input_rows<T: Element, const R: usize, const DIN: usize, const DOUT:
     let (Ok(dy), Ok(dx)) = (<&[[T; DOUT]; R]>::try_from(dy), <&mut [[T; DIN]; R]>::try_from(dx)) else {
         return;
     };
-    let (w_blocks, w_tail) = weight.as_chunks::<DX_COLS>();
+    let (w_blocks, w_tail) = weight.as_chunks::<I>();
     for (block, w_rows) in w_blocks.iter().enumerate() {
-        dot_tile::<T, R, DX_COLS, DIN, DOUT>(dy, w_rows, dx, block * DX_COLS);
+        dot_tile::<T, R, I, DIN, DOUT>(dy, w_rows, dx, block * I);
     }
     for (offset, w_row) in w_tail.iter().enumerate() {
-        dot_tile::<T, R, 1, DIN, DOUT>(dy, core::array::from_ref(w_row), dx, w_blocks.len() * DX_COLS + offset);
+        dot_tile::<T, R, 1, DIN, DOUT>(dy, core::array::from_ref(w_row), dx, w_blocks.len() * I + offset);
     }
 }
 
@@ -674,12 +686,45 @@ pub fn backward_weight<T: Element, const DIN: usize, const DOUT: usize>(
     dw: &mut [[T; DOUT]; DIN],
     update: Update,
 ) {
+    if let ([x_row], [dy_row]) = (x, dy) {
+        return weight_outer_product(x_row, dy_row, dw, update);
+    }
     let mut from = 0;
     if dy.len() >= 2 * FORWARD_ROWS && DIN * DOUT * size_of::<T>() > PACK_MIN_BYTES {
         from = weight_packed_panels(x, dy, dw, update);
     }
     if from < DOUT {
         for_each_row_block(DIN, &mut WeightRows { x, dy, dw, update, from });
+    }
+}
+
+/// Batch 1: `dW = x ⊗ dy`, two FLOPs per element of dW and nothing to keep
+/// in registers, so the aim is to write dW at full bandwidth: one row at a
+/// time, in its stored order (a tile of rows would write several rows at
+/// once in short pieces).
+fn weight_outer_product<T: Element, const DIN: usize, const DOUT: usize>(
+    x: &[T; DIN],
+    dy: &[T; DOUT],
+    dw: &mut [[T; DOUT]; DIN],
+    update: Update,
+) {
+    let lanes = lanes::<T>();
+    let tail = last_columns::<T, DOUT>(DOUT / lanes * lanes);
+    for (&x_i, dw_row) in x.iter().zip(dw.iter_mut()) {
+        let x_v = V::<T>::splat(x_i);
+        let mut j = 0;
+        while j + lanes <= DOUT {
+            store(dw_row, j, 0, x_v * load(dy, j), update);
+            j += lanes;
+        }
+        match tail {
+            Some(Columns { j, skip }) => store(dw_row, j, skip, x_v * load(dy, j), update),
+            None => {
+                for (dw_ij, &dy_j) in dw_row.iter_mut().zip(dy).skip(j) {
+                    update.apply(dw_ij, x_i * dy_j);
+                }
+            }
+        }
     }
 }
 
