@@ -136,8 +136,9 @@ fn odd_larger_shapes_match_the_f64_oracle() {
 }
 
 /// The large-shape kernels pack 256-deep panels of W (forward) and dY (dW)
-/// once W outgrows 64 KiB and the batch has two row tiles: depths and
-/// batches that cross a packed block, with ragged panels and rows.
+/// once W outgrows 64 KiB and the batch has two row tiles, and dX packs
+/// 256-deep blocks of Wᵀ at any size once the batch has two row tiles:
+/// depths and batches that cross a packed block, with ragged panels and rows.
 #[test]
 #[cfg_attr(miri, ignore = "too slow under Miri")]
 fn packed_panels_across_block_edges_match_the_f64_oracle() {
@@ -145,6 +146,56 @@ fn packed_panels_across_block_edges_match_the_f64_oracle() {
     check_shape_at::<f64, 261, 37>(7, &[12, 14, 19]);
     check_shape_at::<f32, 129, 129>(8, &[255, 256, 257, 300]);
     check_shape_at::<f64, 97, 93>(9, &[12, 262]);
+    // dX's depth is d_out: blocks of Wᵀ past 256, a ragged last 8 × 8 (or
+    // 4 × 4) transposition, inputs left after the last panel.
+    check_shape_at::<f32, 41, 300>(10, &[7, 8, 12, 13, 31]);
+    check_shape_at::<f64, 19, 261>(11, &[12, 17]);
+}
+
+/// Puts NaN, +∞ and −∞ into X, dY and W, spread over rows and columns, and
+/// checks every pass against the f64 oracle, which propagates them as IEEE
+/// says (∞·0 = NaN, ∞ − ∞ = NaN, NaN anywhere in a sum).
+fn check_non_finite<T: Element, const DIN: usize, const DOUT: usize>(seed: u64, batch: usize) {
+    let mut data = Data::new(seed);
+    let mut layer = Linear::<DIN, DOUT, T>::zeroed();
+    for w in layer.weight.as_flattened_mut().iter_mut().chain(&mut layer.bias) {
+        *w = T::from_f64(data.mixed());
+    }
+    let mut x = data.mixed_rows::<T, DIN>(batch);
+    let mut dy = data.mixed_rows::<T, DOUT>(batch);
+    for (n, special) in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY].into_iter().enumerate() {
+        let special = T::from_f64(special);
+        x[(n * 5) % batch][(n * 7 + 1) % DIN] = special;
+        dy[(n * 3 + 1) % batch][(n * 11 + 2) % DOUT] = special;
+        layer.weight[(n * 13 + 3) % DIN][(n * 5 + 4) % DOUT] = special;
+    }
+    let (w, b, xf, dyf) = (flat(&layer.weight), flat(&[layer.bias]), flat(&x), flat(&dy));
+    let what = |pass: &str| format!("{} {DIN}->{DOUT} batch {batch} with NaN and ∞: {pass}", T::NAME);
+
+    let mut y = vec![[T::ZERO; DOUT]; batch];
+    layer.forward_slice(&x, &mut y).unwrap();
+    assert_close(&what("Y"), y.as_flattened(), &common::forward(&xf, &w, Some(&b), batch, DIN, DOUT));
+    let mut dx = vec![[T::ZERO; DIN]; batch];
+    let mut grads = Grads::zeroed();
+    layer.backward_overwrite_slice(&x, &dy, &mut dx, &mut grads).unwrap();
+    assert_close(&what("dX"), dx.as_flattened(), &common::backward_input(&dyf, &w, batch, DIN, DOUT));
+    let expected_dw = common::backward_weight(&xf, &dyf, None, batch, DIN, DOUT);
+    assert_close(&what("dW"), grads.weight.as_flattened(), &expected_dw);
+    assert_close(&what("db"), &grads.bias, &common::backward_bias(&dyf, None, batch, DOUT));
+}
+
+/// Non-finite values through every kernel path: batch 1 (GEMV, outer
+/// product), plain tiles, the packed forward and dW, the packed dX.
+#[test]
+#[cfg_attr(miri, ignore = "too slow under Miri")]
+fn non_finite_values_propagate_on_every_kernel_path() {
+    check_non_finite::<f32, 19, 17>(20, 1);
+    check_non_finite::<f32, 19, 17>(21, 9);
+    check_non_finite::<f64, 19, 17>(22, 13);
+    check_non_finite::<f32, 300, 70>(23, 13);
+    check_non_finite::<f64, 97, 93>(24, 12);
+    check_non_finite::<f32, 41, 300>(25, 13);
+    check_non_finite::<f64, 19, 261>(26, 12);
 }
 
 #[test]

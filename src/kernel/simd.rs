@@ -27,6 +27,10 @@ pub trait Vector<T: Copy>: Copy + Add<Output = Self> + Mul<Output = Self> {
     /// Writes lanes `first ..` to the same places in `dst`, leaving the
     /// elements before `first` alone (nothing if `dst` is shorter than `LANES`).
     fn store_from(self, dst: &mut [T], first: usize);
+    /// The `LANES × LANES` block `rows[l][at + t]`, transposed: `out[t]`
+    /// holds element `at + t` of every row, row `l` in lane `l`. Rows and
+    /// outputs past the block (or past `rows` and `out`) are left out.
+    fn load_transposed<const N: usize>(rows: &[[T; N]], at: usize, out: &mut [Self]);
     /// `self · a + b`: fused (one rounding) where the target has FMA.
     fn mul_add(self, a: Self, b: Self) -> Self;
     /// The sum of the lanes.
@@ -66,6 +70,17 @@ macro_rules! impl_vector {
                     for (slot, value) in lanes.iter_mut().zip(self.to_array()).skip(first) {
                         *slot = value;
                     }
+                }
+            }
+
+            #[inline(always)]
+            fn load_transposed<const N: usize>(rows: &[[$element; N]], at: usize, out: &mut [Self]) {
+                let mut block = [Self::ZERO; $lanes];
+                for (vector, row) in block.iter_mut().zip(rows) {
+                    *vector = Self::load(row.get(at..).unwrap_or(&[]));
+                }
+                for (slot, column) in out.iter_mut().zip(<$vector>::transpose(block)) {
+                    *slot = column;
                 }
             }
 
