@@ -79,8 +79,8 @@
 //! a register (6 × 2: 2 loads of W, 6 broadcasts and 12 FMAs per k); its
 //! stack accesses are loop bookkeeping outside the FMA loops, and in the
 //! packed kernels the reads of the packed panel, which lives on the stack
-//! by design. The dX tile's stack accesses (80 in the f32 128 → 64
-//! instance) are not spills either: its accumulators stay in registers,
+//! by design. The dX dot tile's stack accesses (up to 42 per instance)
+//! are not spills either: its accumulators stay in registers,
 //! and the stack holds a copy of the tile's dY rows, which LLVM hoists out
 //! of the loop over rows of W (they do not change there) and then loads
 //! from the stack where the source loads them from dY: one load each way.
