@@ -71,8 +71,6 @@ mod backend {
         pub const FORWARD_VECTORS: usize = 2;
         pub const DX_ROWS: usize = 4;
         pub const DX_COLS: usize = 2;
-        // wide transposes 8 × 8 f32 (4 × 4 f64) in registers only under AVX.
-        pub const PACK_DX: bool = true;
     }
 
     #[cfg(all(any(target_arch = "x86", target_arch = "x86_64"), target_feature = "sse2", not(target_feature = "avx")))]
@@ -86,7 +84,6 @@ mod backend {
         pub const FORWARD_VECTORS: usize = 1;
         pub const DX_ROWS: usize = 2;
         pub const DX_COLS: usize = 2;
-        pub const PACK_DX: bool = false;
     }
 
     #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
@@ -99,7 +96,6 @@ mod backend {
         pub const FORWARD_VECTORS: usize = 2;
         pub const DX_ROWS: usize = 4;
         pub const DX_COLS: usize = 2;
-        pub const PACK_DX: bool = false;
     }
 
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
@@ -109,7 +105,6 @@ mod backend {
         pub const FORWARD_VECTORS: usize = 1;
         pub const DX_ROWS: usize = 2;
         pub const DX_COLS: usize = 2;
-        pub const PACK_DX: bool = false;
     }
 
     #[cfg(not(any(
@@ -124,7 +119,6 @@ mod backend {
         pub const FORWARD_VECTORS: usize = 1;
         pub const DX_ROWS: usize = 1;
         pub const DX_COLS: usize = 1;
-        pub const PACK_DX: bool = false;
     }
 
     pub use chosen::*;
@@ -135,7 +129,7 @@ mod backend {
     pub const SIMD: bool = !matches!(NAME.as_bytes(), b"scalar");
 }
 
-use backend::{DX_COLS, DX_ROWS, FORWARD_ROWS, FORWARD_VECTORS, GEMV_VECTORS, PACK_DX};
+use backend::{DX_COLS, DX_ROWS, FORWARD_ROWS, FORWARD_VECTORS, GEMV_VECTORS};
 
 /// Whether a backward kernel writes its gradient or adds into it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

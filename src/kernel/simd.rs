@@ -30,6 +30,8 @@ pub trait Vector<T: Copy>: Copy + Add<Output = Self> + Mul<Output = Self> {
     /// The `LANES × LANES` block `rows[l][at + t]`, transposed: `out[t]`
     /// holds element `at + t` of every row, row `l` in lane `l`. Rows and
     /// outputs past the block (or past `rows` and `out`) are left out.
+    /// Only for AVX, the one backend where `wide` transposes in registers.
+    #[cfg(target_feature = "avx")]
     fn load_transposed<const N: usize>(rows: &[[T; N]], at: usize, out: &mut [Self]);
     /// `self · a + b`: fused (one rounding) where the target has FMA.
     fn mul_add(self, a: Self, b: Self) -> Self;
@@ -73,6 +75,7 @@ macro_rules! impl_vector {
                 }
             }
 
+            #[cfg(target_feature = "avx")]
             #[inline(always)]
             fn load_transposed<const N: usize>(rows: &[[$element; N]], at: usize, out: &mut [Self]) {
                 let mut block = [Self::ZERO; $lanes];

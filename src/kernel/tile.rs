@@ -42,23 +42,26 @@
 //! compile time, through one driver (`for_each_row_block`): full
 //! `FORWARD_ROWS` tiles, then 4, 2 and 1 rows. With 6-row tiles, 6 + 2
 //! leftover rows run as 4 + 4: a 2-row tile has only 4 FMA chains and
-//! waits on latency. Columns left after the full panels run a one-vector
-//! tile; the last few (fewer than a vector) run one more vector tile ending
-//! at the last column, overlapping columns already done, whose overlapping
-//! lanes are computed and not stored. Only a layer narrower than one vector
-//! has scalar columns. No masked loads, no out-of-bounds reads: every load
+//! waits on latency. Columns go through a second driver
+//! (`for_each_column_block`), shared by the forward, the GEMV and dW: full
+//! panels, then one-vector tiles for the columns left; the last few (fewer
+//! than a vector) run one more vector tile ending at the last column,
+//! overlapping columns already done, whose overlapping lanes are computed
+//! and not stored. Only a layer narrower than one vector has scalar columns. No masked loads, no out-of-bounds reads: every load
 //! is of a full, in-bounds chunk.
 //!
 //! # The other three
 //!
-//! - `dX = dY·Wᵀ` is a forward pass with dY for X and Wᵀ for W. Once the
-//!   batch has two row tiles, each 256-deep block of a panel of Wᵀ is
+//! - `dX = dY·Wᵀ` is a forward pass with dY for X and Wᵀ for W. In AVX
+//!   builds, once the batch has two row tiles, each 256-deep block of a panel of Wᵀ is
 //!   transposed out of W (`LANES × LANES` elements at a time) into the
 //!   forward's packed block, and the forward's tile runs on it: the
 //!   transposition is paid once per block for every row tile (measured:
 //!   dX at 32 × 128 → 64 went from 61 to 70–87 GFLOP/s, at 128 × 512 → 512
-//!   from 67 to 87). Smaller batches, and inputs past the last full panel,
-//!   read rows of W contiguously in a dot-product tile of `R` batch rows ×
+//!   from 67 to 87). SSE2 and NEON builds do not compile this path: there
+//!   `wide` transposes element by element, and it ran 2 to 6 times slower.
+//!   Smaller batches, inputs past the last full panel, and every other
+//!   backend read rows of W contiguously in a dot-product tile of `R` batch rows ×
 //!   `I` rows of W, each an accumulator of partial sums, with one
 //!   horizontal sum per output at the end. At batch 1 all the tile's
 //!   accumulators go to rows of W (`DX_ROWS · DX_COLS` of them), so that
@@ -91,8 +94,8 @@
 //! with the reference within the usual `n·ε·Σ|terms|` bound, not bit for bit.
 
 use super::simd::Vector;
-use super::{DX_COLS, DX_ROWS, FORWARD_ROWS, FORWARD_VECTORS, GEMV_VECTORS, PACK_DX};
-use super::{Epilogue, Identity, Update};
+use super::{DX_COLS, DX_ROWS, FORWARD_ROWS, FORWARD_VECTORS, GEMV_VECTORS};
+use super::{Epilogue, Update};
 use crate::Element;
 
 /// The `wide` vector of an element type.
@@ -170,8 +173,8 @@ const fn forward_group_rows<T: Element, const DIN: usize>() -> usize {
     if tiles == 0 { FORWARD_ROWS } else { tiles * FORWARD_ROWS }
 }
 
-/// All of Y for one group of rows, one column panel at a time: full panels,
-/// then one-vector panels, then the last few columns (see [`last_columns`]).
+/// All of Y for one group of rows, one column panel at a time (see
+/// [`for_each_column_block`]).
 #[inline(always)]
 fn forward_group<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: usize>(
     x: &[[T; DIN]],
@@ -180,34 +183,42 @@ fn forward_group<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: usize
     y: &mut [[T; DOUT]],
     epilogue: E,
 ) {
-    let lanes = lanes::<T>();
-    let pack = x.len() >= 2 * FORWARD_ROWS && DIN * DOUT * size_of::<T>() > PACK_MIN_BYTES;
-    let rows = x.len();
-    let mut j = 0;
-    while j + FORWARD_VECTORS * lanes <= DOUT {
-        if pack {
-            forward_packed_panel::<T, E, DIN, DOUT>(x, weight, bias, y, j, epilogue);
+    let pack = packs::<T, DIN, DOUT>(x.len());
+    for_each_column_block::<T, _, FORWARD_VECTORS, DOUT>(0, &mut ForwardGroup { x, weight, bias, y, pack, epilogue });
+}
+
+/// The rows of one forward group, walked by column panel.
+struct ForwardGroup<'a, T: Element, E, const DIN: usize, const DOUT: usize> {
+    x: &'a [[T; DIN]],
+    weight: &'a [[T; DOUT]; DIN],
+    bias: Option<&'a [T; DOUT]>,
+    y: &'a mut [[T; DOUT]],
+    /// Whether full panels go through packed blocks of W.
+    pack: bool,
+    epilogue: E,
+}
+
+impl<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: usize> ColumnTile for ForwardGroup<'_, T, E, DIN, DOUT> {
+    /// A panel of `N` vectors for every row of the group, packed or not.
+    #[inline(always)]
+    fn tile<const N: usize>(&mut self, columns: Columns) {
+        let Self { x, weight, bias, epilogue, .. } = *self;
+        if N == FORWARD_VECTORS && self.pack {
+            forward_packed_panel::<T, E, DIN, DOUT>(x, weight, bias, self.y, columns.j, epilogue);
         } else {
-            let columns = Columns { j, skip: 0 };
-            let mut panel = ForwardPanel::<T, E, FORWARD_VECTORS, DIN, DOUT> { x, weight, bias, y, columns, epilogue };
-            for_each_row_block(rows, &mut panel);
+            let y = &mut *self.y;
+            for_each_row_block(
+                x.len(),
+                &mut ForwardPanel::<T, E, N, DIN, DOUT> { x, weight, bias, y, columns, epilogue },
+            );
         }
-        j += FORWARD_VECTORS * lanes;
     }
-    while j + lanes <= DOUT {
-        let columns = Columns { j, skip: 0 };
-        for_each_row_block(rows, &mut ForwardPanel::<T, E, 1, DIN, DOUT> { x, weight, bias, y, columns, epilogue });
-        j += lanes;
-    }
-    match last_columns::<T, DOUT>(j) {
-        Some(columns) => {
-            for_each_row_block(rows, &mut ForwardPanel::<T, E, 1, DIN, DOUT> { x, weight, bias, y, columns, epilogue });
-        }
-        None => {
-            for (x_row, y_row) in x.iter().zip(y.iter_mut()) {
-                for (column, y_j) in y_row.iter_mut().enumerate().skip(j) {
-                    *y_j = epilogue.apply(scalar_output(x_row, weight, bias, column));
-                }
+
+    #[inline(always)]
+    fn column(&mut self, column: usize) {
+        for (x_row, y_row) in self.x.iter().zip(self.y.iter_mut()) {
+            if let Some(y_j) = y_row.get_mut(column) {
+                *y_j = self.epilogue.apply(scalar_output(x_row, self.weight, self.bias, column));
             }
         }
     }
@@ -247,6 +258,42 @@ struct Columns {
 fn last_columns<T: Element, const DOUT: usize>(j: usize) -> Option<Columns> {
     let start = DOUT.checked_sub(lanes::<T>())?;
     (j < DOUT).then(|| Columns { j: start, skip: j.saturating_sub(start) })
+}
+
+/// A kernel over the columns of its outputs (of Y, or of dW), which
+/// [`for_each_column_block`] walks from left to right.
+trait ColumnTile {
+    /// Computes `N` vectors of outputs at `columns`.
+    fn tile<const N: usize>(&mut self, columns: Columns);
+    /// Computes the single output column `column` the scalar way: only in
+    /// layers narrower than one vector.
+    fn column(&mut self, column: usize);
+}
+
+/// Runs `kernel` over the columns `from .. DOUT`: tiles of `WIDE` vectors,
+/// then of one vector, then the last few columns as one vector that ends
+/// at the last column (see [`last_columns`]), or scalar columns when the
+/// layer is narrower than one vector.
+#[inline(always)]
+fn for_each_column_block<T: Element, K: ColumnTile, const WIDE: usize, const DOUT: usize>(from: usize, kernel: &mut K) {
+    let lanes = lanes::<T>();
+    let mut j = from;
+    while j + WIDE * lanes <= DOUT {
+        kernel.tile::<WIDE>(Columns { j, skip: 0 });
+        j += WIDE * lanes;
+    }
+    while j + lanes <= DOUT {
+        kernel.tile::<1>(Columns { j, skip: 0 });
+        j += lanes;
+    }
+    match last_columns::<T, DOUT>(j) {
+        Some(columns) => kernel.tile::<1>(columns),
+        None => {
+            for column in j..DOUT {
+                kernel.column(column);
+            }
+        }
+    }
 }
 
 // Row blocks.
@@ -377,14 +424,26 @@ const PACK_DEPTH: usize = 256;
 
 /// A W this small (twice L1) keeps its panels in L1 and L2 however they
 /// are strided; packing it only costs (measured: 128 → 64 ran 10 % slower).
-const PACK_MIN_BYTES: usize = 64 * 1024;
+const PACK_MIN_BYTES: u64 = 64 * 1024;
+
+/// Whether a `din → dout` weight of `elem_bytes`-byte elements is large
+/// enough to be packed: the half of [`packs`] that the stack bound needs.
+const fn weight_packs(din: usize, dout: usize, elem_bytes: usize) -> bool {
+    (din as u64).saturating_mul(dout as u64).saturating_mul(elem_bytes as u64) > PACK_MIN_BYTES
+}
+
+/// Whether the forward and dW kernels pack panels for `rows` batch rows:
+/// at least two row tiles to share each packed block, and a W too large
+/// for L1 and L2 to hold its strided panels.
+const fn packs<T: Element, const DIN: usize, const DOUT: usize>(rows: usize) -> bool {
+    rows >= 2 * FORWARD_ROWS && weight_packs(DIN, DOUT, size_of::<T>())
+}
 
 /// Stack bytes of the forward's packed block for a `din → dout` layer of
 /// `elem_bytes`-byte elements: 0 for a layer too small to pack. (`f32x8`
 /// and `f64x4` are both 32 bytes.)
 pub(super) const fn forward_pack_stack_bytes(din: usize, dout: usize, elem_bytes: usize) -> u64 {
-    let weight_bytes = (din as u64).saturating_mul(dout as u64).saturating_mul(elem_bytes as u64);
-    if weight_bytes > PACK_MIN_BYTES as u64 { (PACK_DEPTH * FORWARD_VECTORS * 32) as u64 } else { 0 }
+    if weight_packs(din, dout, elem_bytes) { (PACK_DEPTH * FORWARD_VECTORS * 32) as u64 } else { 0 }
 }
 
 /// One full column panel (from column `j`) for every row, through packed
@@ -491,21 +550,28 @@ fn forward_one_row<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: usi
         }
         return;
     }
-    let mut j = 0;
-    while j + GEMV_VECTORS * lanes <= DOUT {
-        gemv_tile::<T, E, GEMV_VECTORS, DIN, DOUT>(x, weight, bias, y, Columns { j, skip: 0 }, epilogue);
-        j += GEMV_VECTORS * lanes;
+    for_each_column_block::<T, _, GEMV_VECTORS, DOUT>(0, &mut OneRow { x, weight, bias, y, epilogue });
+}
+
+/// The one row of a batch-1 forward that fits a register tile.
+struct OneRow<'a, T: Element, E, const DIN: usize, const DOUT: usize> {
+    x: &'a [T; DIN],
+    weight: &'a [[T; DOUT]; DIN],
+    bias: Option<&'a [T; DOUT]>,
+    y: &'a mut [T; DOUT],
+    epilogue: E,
+}
+
+impl<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: usize> ColumnTile for OneRow<'_, T, E, DIN, DOUT> {
+    #[inline(always)]
+    fn tile<const N: usize>(&mut self, columns: Columns) {
+        gemv_tile::<T, E, N, DIN, DOUT>(self.x, self.weight, self.bias, self.y, columns, self.epilogue);
     }
-    while j + lanes <= DOUT {
-        gemv_tile::<T, E, 1, DIN, DOUT>(x, weight, bias, y, Columns { j, skip: 0 }, epilogue);
-        j += lanes;
-    }
-    match last_columns::<T, DOUT>(j) {
-        Some(columns) => gemv_tile::<T, E, 1, DIN, DOUT>(x, weight, bias, y, columns, epilogue),
-        None => {
-            for (column, y_j) in y.iter_mut().enumerate().skip(j) {
-                *y_j = epilogue.apply(scalar_output(x, weight, bias, column));
-            }
+
+    #[inline(always)]
+    fn column(&mut self, column: usize) {
+        if let Some(y_j) = self.y.get_mut(column) {
+            *y_j = self.epilogue.apply(scalar_output(self.x, self.weight, self.bias, column));
         }
     }
 }
@@ -607,8 +673,10 @@ pub fn backward_input<T: Element, const DIN: usize, const DOUT: usize>(
         // `DX_COLS` of a one-row tile).
         return backward_input_rows::<T, 1, { DX_ROWS * DX_COLS }, DIN, DOUT>(dy, weight, dx, 0);
     }
+    #[allow(unused_mut)] // only AVX builds pack
     let mut from = 0;
-    if PACK_DX && dy.len() >= 2 * FORWARD_ROWS {
+    #[cfg(target_feature = "avx")]
+    if dy.len() >= 2 * FORWARD_ROWS {
         from = input_packed_panels(dy, weight, dx);
     }
     let (dy, dx) = backward_input_blocks::<T, DX_ROWS, DIN, DOUT>(dy, weight, dx, from);
@@ -618,6 +686,7 @@ pub fn backward_input<T: Element, const DIN: usize, const DOUT: usize>(
 
 /// Fills `panel[k][v]` with a block of Wᵀ: lane `l` holds
 /// `W[i + v·LANES + l][k0 + k]`.
+#[cfg(target_feature = "avx")]
 #[inline(always)]
 fn pack_transposed<T: Element, const DIN: usize, const DOUT: usize>(
     weight: &[[T; DOUT]; DIN],
@@ -656,9 +725,9 @@ fn pack_transposed<T: Element, const DIN: usize, const DOUT: usize>(
 /// elements at a time: no horizontal sums, and the transposition is paid
 /// once per block for every row tile. Returns the first input not computed.
 ///
-/// Only with AVX (`PACK_DX`): elsewhere `wide` transposes element by
-/// element, and this path measured 2 to 6 times slower than the dot tiles
-/// on SSE2.
+/// Only compiled for AVX: elsewhere `wide` transposes element by element,
+/// and this path measured 2 to 6 times slower than the dot tiles on SSE2.
+#[cfg(target_feature = "avx")]
 #[inline(never)]
 fn input_packed_panels<T: Element, const DIN: usize, const DOUT: usize>(
     dy: &[[T; DOUT]],
@@ -677,7 +746,8 @@ fn input_packed_panels<T: Element, const DIN: usize, const DOUT: usize>(
             let start = if k0 == 0 { Start::Bias(None) } else { Start::Partial };
             let finish = k0 + depth == DOUT;
             let panel = &*panel;
-            let mut tiles = PackedForward { x: dy, y: &mut *dx, panel, k0, j: i, start, finish, epilogue: Identity };
+            let mut tiles =
+                PackedForward { x: dy, y: &mut *dx, panel, k0, j: i, start, finish, epilogue: super::Identity };
             for_each_row_block(dy.len(), &mut tiles);
             k0 += depth;
         }
@@ -774,7 +844,7 @@ pub fn backward_weight<T: Element, const DIN: usize, const DOUT: usize>(
         return weight_outer_product(x_row, dy_row, dw, update);
     }
     let mut from = 0;
-    if dy.len() >= 2 * FORWARD_ROWS && DIN * DOUT * size_of::<T>() > PACK_MIN_BYTES {
+    if packs::<T, DIN, DOUT>(dy.len()) {
         from = weight_packed_panels(x, dy, dw, update);
     }
     if from < DOUT {
@@ -893,34 +963,38 @@ struct WeightRows<'a, T: Element, const DIN: usize, const DOUT: usize> {
 }
 
 impl<T: Element, const DIN: usize, const DOUT: usize> RowTile for WeightRows<'_, T, DIN, DOUT> {
-    /// `R` rows of dW (inputs `first ..`) from column `from` on: full
-    /// tiles, one-vector tiles, then the last few columns.
+    /// `R` rows of dW (inputs `first ..`) from column `from` on.
     #[inline(always)]
     fn tile<const R: usize>(&mut self, first: usize) {
         let Some(dw_rows) = block_mut::<_, R>(self.dw, first) else { return };
-        let (x, dy, update) = (self.x, self.dy, self.update);
-        let lanes = lanes::<T>();
-        let mut j = self.from;
-        while j + FORWARD_VECTORS * lanes <= DOUT {
-            weight_tile::<T, R, FORWARD_VECTORS, DIN, DOUT>(x, dy, dw_rows, first, Columns { j, skip: 0 }, update);
-            j += FORWARD_VECTORS * lanes;
-        }
-        while j + lanes <= DOUT {
-            weight_tile::<T, R, 1, DIN, DOUT>(x, dy, dw_rows, first, Columns { j, skip: 0 }, update);
-            j += lanes;
-        }
-        if let Some(columns) = last_columns::<T, DOUT>(j) {
-            weight_tile::<T, R, 1, DIN, DOUT>(x, dy, dw_rows, first, columns, update);
-            return;
-        }
-        for column in j..DOUT {
-            for (m, dw_row) in dw_rows.iter_mut().enumerate() {
-                let mut sum = T::ZERO;
-                for (x_row, dy_row) in x.iter().zip(dy) {
-                    sum += x_row[first + m] * dy_row[column];
-                }
-                update.apply(&mut dw_row[column], sum);
+        let mut block = WeightBlock { x: self.x, dy: self.dy, dw_rows, first, update: self.update };
+        for_each_column_block::<T, _, FORWARD_VECTORS, DOUT>(self.from, &mut block);
+    }
+}
+
+/// `R` rows of dW (inputs `first ..`), walked by column tile.
+struct WeightBlock<'a, T: Element, const R: usize, const DIN: usize, const DOUT: usize> {
+    x: &'a [[T; DIN]],
+    dy: &'a [[T; DOUT]],
+    dw_rows: &'a mut [[T; DOUT]; R],
+    first: usize,
+    update: Update,
+}
+
+impl<T: Element, const R: usize, const DIN: usize, const DOUT: usize> ColumnTile for WeightBlock<'_, T, R, DIN, DOUT> {
+    #[inline(always)]
+    fn tile<const N: usize>(&mut self, columns: Columns) {
+        weight_tile::<T, R, N, DIN, DOUT>(self.x, self.dy, self.dw_rows, self.first, columns, self.update);
+    }
+
+    #[inline(always)]
+    fn column(&mut self, column: usize) {
+        for (m, dw_row) in self.dw_rows.iter_mut().enumerate() {
+            let mut sum = T::ZERO;
+            for (x_row, dy_row) in self.x.iter().zip(self.dy) {
+                sum += x_row[self.first + m] * dy_row[column];
             }
+            self.update.apply(&mut dw_row[column], sum);
         }
     }
 }
