@@ -38,34 +38,33 @@
 //!
 //! # Tails
 //!
-//! Every kernel walks its rows in blocks whose row count is fixed at
-//! compile time, through one driver (`for_each_row_block`): full
-//! `FORWARD_ROWS` tiles, then 4, 2 and 1 rows. With 6-row tiles, 6 + 2
-//! leftover rows run as 4 + 4: a 2-row tile has only 4 FMA chains and
-//! waits on latency. Columns go through a second driver
-//! (`for_each_column_block`), shared by the forward, the GEMV and dW: full
-//! panels, then one-vector tiles for the columns left; the last few (fewer
-//! than a vector) run one more vector tile ending at the last column,
-//! overlapping columns already done, whose overlapping lanes are computed
-//! and not stored. Only a layer narrower than one vector has scalar columns. No masked loads, no out-of-bounds reads: every load
-//! is of a full, in-bounds chunk.
+//! Every kernel walks its rows in blocks whose row count is fixed at compile
+//! time, through one driver (`for_each_row_block`): full `FORWARD_ROWS` tiles,
+//! then 4, 2 and 1 rows. With 6-row tiles, 6 + 2 leftover rows run as 4 + 4: a
+//! 2-row tile has only 4 FMA chains and waits on latency. Columns go through a
+//! second driver (`for_each_column_block`), shared by the forward, the GEMV
+//! and dW: full panels, then one-vector tiles for the columns left; the last
+//! few (fewer than a vector) run one more vector tile ending at the last
+//! column, overlapping columns already done, whose overlapping lanes are
+//! computed and not stored. Only a layer narrower than one vector has scalar
+//! columns. No masked loads, no out-of-bounds reads: every load is of a full,
+//! in-bounds chunk.
 //!
 //! # The other three
 //!
 //! - `dX = dY·Wᵀ` is a forward pass with dY for X and Wᵀ for W. In AVX
-//!   builds, once the batch has two row tiles, each 256-deep block of a panel of Wᵀ is
-//!   transposed out of W (`LANES × LANES` elements at a time) into the
-//!   forward's packed block, and the forward's tile runs on it: the
-//!   transposition is paid once per block for every row tile (measured:
-//!   dX at 32 × 128 → 64 went from 61 to 70–87 GFLOP/s, at 128 × 512 → 512
-//!   from 67 to 87). SSE2 and NEON builds do not compile this path: there
-//!   `wide` transposes element by element, and it ran 2 to 6 times slower.
-//!   Smaller batches, inputs past the last full panel, and every other
-//!   backend read rows of W contiguously in a dot-product tile of `R` batch rows ×
-//!   `I` rows of W, each an accumulator of partial sums, with one
-//!   horizontal sum per output at the end. At batch 1 all the tile's
-//!   accumulators go to rows of W (`DX_ROWS · DX_COLS` of them), so that
-//!   as many FMA chains run.
+//!   builds, once the batch has two row tiles, each 256-deep block of a panel
+//!   of Wᵀ is transposed out of W (`LANES × LANES` elements at a time) into
+//!   the forward's packed block, and the forward's tile runs on it: the
+//!   transposition is paid once per block for every row tile (measured: dX at
+//!   32 × 128 → 64 went from 61 to 70–87 GFLOP/s, at 128 × 512 → 512 from 67
+//!   to 87). SSE2 and NEON builds do not compile this path: there `wide`
+//!   transposes element by element, and it ran 2 to 6 times slower. Smaller
+//!   batches, inputs past the last full panel, and every other backend read
+//!   rows of W contiguously in a dot-product tile of `R` batch rows × `I` rows
+//!   of W, each an accumulator of partial sums, with one horizontal sum per
+//!   output at the end. At batch 1 all the tile's accumulators go to rows of W
+//!   (`DX_ROWS · DX_COLS` of them), so that as many FMA chains run.
 //! - `dW = Xᵀ·dY` is the forward tile with the batch as the k-loop: a tile
 //!   of dW rows × output vectors stays in registers for the whole batch and
 //!   is stored (or added) once. At batch 1 it is the outer product
