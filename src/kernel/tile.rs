@@ -88,6 +88,15 @@
 //! from the stack where the source loads them from dY: one load each way.
 //! `scripts/kernel-asm backward_input` prints the loop.
 //!
+//! # Inlining in test builds
+//!
+//! The tiles and drivers are `#[inline(always)]` only where debug
+//! assertions are off. Forced inlining is what puts each tile's loads and
+//! FMAs in one loop body in release builds; in test builds (about a thousand
+//! shape and type instances) it copied every tile into every call site, and
+//! the x86 kernel test binary held 393 MB of code. Left to the compiler
+//! there, it holds 185 MB and builds in about half the time.
+//!
 //! Sums run in a different order than [`super::reference`], and fused
 //! multiply-adds round once where mul-then-add rounds twice: results agree
 //! with the reference within the usual `n·ε·Σ|terms|` bound, not bit for bit.
@@ -107,7 +116,7 @@ const fn lanes<T: Element>() -> usize {
 
 /// Loads the vector at `src[at..]`; zero if it would read past the end
 /// (which the kernels' bounds rule out, so the branch folds away).
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn load<T: Element>(src: &[T], at: usize) -> V<T> {
     match src.get(at..) {
         Some(rest) => V::<T>::load(rest),
@@ -117,7 +126,7 @@ fn load<T: Element>(src: &[T], at: usize) -> V<T> {
 
 /// Stores the forward's outputs `value` at `dst[at..]`, passed through
 /// `epilogue`, leaving the first `skip` lanes' columns as they are.
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn store_output<T: Element, E: Epilogue<T>>(dst: &mut [T], at: usize, skip: usize, value: V<T>, epilogue: E) {
     store(dst, at, skip, value, Update::Overwrite);
     if let Some(stored) = dst.get_mut(at + skip..at + lanes::<T>()) {
@@ -129,7 +138,7 @@ fn store_output<T: Element, E: Epilogue<T>>(dst: &mut [T], at: usize, skip: usiz
 
 /// Stores `value` at `dst[at..]`, or adds it to what is there, leaving the
 /// first `skip` lanes' columns as they are (see [`last_columns`]).
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn store<T: Element>(dst: &mut [T], at: usize, skip: usize, value: V<T>, update: Update) {
     if let Some(rest) = dst.get_mut(at..) {
         let value = match update {
@@ -181,7 +190,7 @@ fn forward_group_rows<T: Element, const DIN: usize>(rows: usize) -> usize {
 
 /// All of Y for one group of rows, one column panel at a time (see
 /// [`for_each_column_block`]).
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn forward_group<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: usize>(
     x: &[[T; DIN]],
     weight: &[[T; DOUT]; DIN],
@@ -206,21 +215,17 @@ struct ForwardGroup<'a, T: Element, E, const DIN: usize, const DOUT: usize> {
 
 impl<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: usize> ColumnTile for ForwardGroup<'_, T, E, DIN, DOUT> {
     /// A panel of `N` vectors for every row of the group, packed or not.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn tile<const N: usize>(&mut self, columns: Columns) {
-        let Self { x, weight, bias, epilogue, .. } = *self;
         if N == FORWARD_VECTORS && self.pack {
+            let Self { x, weight, bias, epilogue, .. } = *self;
             forward_packed_panel::<T, E, DIN, DOUT>(x, weight, bias, self.y, columns.j, epilogue);
         } else {
-            let y = &mut *self.y;
-            for_each_row_block(
-                x.len(),
-                &mut ForwardPanel::<T, E, N, DIN, DOUT> { x, weight, bias, y, columns, epilogue },
-            );
+            for_each_row_block(self.x.len(), &mut ForwardPanel::<T, E, N, DIN, DOUT> { group: self, columns });
         }
     }
 
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn column(&mut self, column: usize) {
         for (x_row, y_row) in self.x.iter().zip(self.y.iter_mut()) {
             if let Some(y_j) = y_row.get_mut(column) {
@@ -231,7 +236,7 @@ impl<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: usize> ColumnTile
 }
 
 /// One output the scalar way, for layers narrower than one vector.
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn scalar_output<T: Element, const DIN: usize, const DOUT: usize>(
     x_row: &[T; DIN],
     weight: &[[T; DOUT]; DIN],
@@ -260,7 +265,7 @@ struct Columns {
 /// the 6 columns left at 300 → 70 took three quarters of the forward's
 /// time). `None` when no column is left, or when the layer is narrower
 /// than one vector (those columns stay scalar).
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn last_columns<T: Element, const DOUT: usize>(j: usize) -> Option<Columns> {
     let start = DOUT.checked_sub(lanes::<T>())?;
     (j < DOUT).then(|| Columns { j: start, skip: j.saturating_sub(start) })
@@ -280,7 +285,7 @@ trait ColumnTile {
 /// then of one vector, then the last few columns as one vector that ends
 /// at the last column (see [`last_columns`]), or scalar columns when the
 /// layer is narrower than one vector.
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn for_each_column_block<T: Element, K: ColumnTile, const WIDE: usize, const DOUT: usize>(from: usize, kernel: &mut K) {
     let lanes = lanes::<T>();
     let mut j = from;
@@ -318,7 +323,7 @@ trait RowTile {
 /// 1, except that with 6-row tiles 6 + 2 leftover rows run as 4 + 4 (two
 /// tiles of 8 FMA chains each, rather than one of 12 and one of 4 that
 /// waits on FMA latency).
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn for_each_row_block<K: RowTile>(rows: usize, kernel: &mut K) {
     let mut full = rows / FORWARD_ROWS * FORWARD_ROWS;
     if FORWARD_ROWS == 6 && rows % FORWARD_ROWS == 2 && full > 0 {
@@ -343,20 +348,20 @@ fn for_each_row_block<K: RowTile>(rows: usize, kernel: &mut K) {
 }
 
 /// Rows `first .. first + R` of `rows`, if they are all there.
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn block<T, const R: usize>(rows: &[T], first: usize) -> Option<&[T; R]> {
     rows.get(first..)?.first_chunk::<R>()
 }
 
 /// Rows `first .. first + R` of `rows`, mutably, if they are all there.
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn block_mut<T, const R: usize>(rows: &mut [T], first: usize) -> Option<&mut [T; R]> {
     rows.get_mut(first..)?.first_chunk_mut::<R>()
 }
 
 /// Stores a forward tile into Y at `columns`: through the epilogue when
 /// `finish`, as bare partial sums when more packed blocks are to come.
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn store_forward_tile<T: Element, E: Epilogue<T>, const R: usize, const N: usize, const DOUT: usize>(
     acc: &[[V<T>; N]; R],
     y: &mut [[T; DOUT]; R],
@@ -378,32 +383,29 @@ fn store_forward_tile<T: Element, E: Epilogue<T>, const R: usize, const N: usize
     }
 }
 
-/// One column panel of `N` vectors, unpacked, for the rows of a group.
-struct ForwardPanel<'a, T: Element, E, const N: usize, const DIN: usize, const DOUT: usize> {
-    x: &'a [[T; DIN]],
-    weight: &'a [[T; DOUT]; DIN],
-    bias: Option<&'a [T; DOUT]>,
-    y: &'a mut [[T; DOUT]],
+/// One column panel of `N` vectors of a group, unpacked.
+struct ForwardPanel<'g, 'a, T: Element, E, const N: usize, const DIN: usize, const DOUT: usize> {
+    group: &'g mut ForwardGroup<'a, T, E, DIN, DOUT>,
     columns: Columns,
-    epilogue: E,
 }
 
 impl<T: Element, E: Epilogue<T>, const N: usize, const DIN: usize, const DOUT: usize> RowTile
-    for ForwardPanel<'_, T, E, N, DIN, DOUT>
+    for ForwardPanel<'_, '_, T, E, N, DIN, DOUT>
 {
     /// `R` rows × `N` vectors of outputs over all of W's rows.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn tile<const R: usize>(&mut self, first: usize) {
-        let (Some(x), Some(y)) = (block::<_, R>(self.x, first), block_mut::<_, R>(self.y, first)) else {
+        let group = &mut *self.group;
+        let (Some(x), Some(y)) = (block::<_, R>(group.x, first), block_mut::<_, R>(group.y, first)) else {
             return;
         };
         let (lanes, j) = (lanes::<T>(), self.columns.j);
-        let start: [V<T>; N] = match self.bias {
+        let start: [V<T>; N] = match group.bias {
             Some(b) => core::array::from_fn(|v| load(b, j + v * lanes)),
             None => [V::<T>::ZERO; N],
         };
         let mut acc = [start; R];
-        for (k, w_row) in self.weight.iter().enumerate() {
+        for (k, w_row) in group.weight.iter().enumerate() {
             let w: [V<T>; N] = core::array::from_fn(|v| load(w_row, j + v * lanes));
             for (acc_row, x_row) in acc.iter_mut().zip(x) {
                 let x_rk = V::<T>::splat(x_row[k]);
@@ -412,7 +414,7 @@ impl<T: Element, E: Epilogue<T>, const N: usize, const DIN: usize, const DOUT: u
                 }
             }
         }
-        store_forward_tile(&acc, y, self.columns, true, self.epilogue);
+        store_forward_tile(&acc, y, self.columns, true, group.epilogue);
     }
 }
 
@@ -503,7 +505,7 @@ impl<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: usize> RowTile
     for PackedForward<'_, '_, T, E, DIN, DOUT>
 {
     /// `R` rows × the panel's vectors, over the block's rows of W.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn tile<const R: usize>(&mut self, first: usize) {
         let (Some(x), Some(y)) = (block::<_, R>(self.x, first), block_mut::<_, R>(self.y, first)) else {
             return;
@@ -569,12 +571,12 @@ struct OneRow<'a, T: Element, E, const DIN: usize, const DOUT: usize> {
 }
 
 impl<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: usize> ColumnTile for OneRow<'_, T, E, DIN, DOUT> {
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn tile<const N: usize>(&mut self, columns: Columns) {
         gemv_tile::<T, E, N, DIN, DOUT>(self.x, self.weight, self.bias, self.y, columns, self.epilogue);
     }
 
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn column(&mut self, column: usize) {
         if let Some(y_j) = self.y.get_mut(column) {
             *y_j = self.epilogue.apply(scalar_output(self.x, self.weight, self.bias, column));
@@ -583,7 +585,7 @@ impl<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: usize> ColumnTile
 }
 
 /// `N` vectors of a GEMV output at `columns`, k unrolled by two.
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn gemv_tile<T: Element, E: Epilogue<T>, const N: usize, const DIN: usize, const DOUT: usize>(
     x: &[T; DIN],
     weight: &[[T; DOUT]; DIN],
@@ -679,12 +681,7 @@ pub fn backward_input<T: Element, const DIN: usize, const DOUT: usize>(
         // `DX_COLS` of a one-row tile).
         return backward_input_rows::<T, 1, { DX_ROWS * DX_COLS }, DIN, DOUT>(dy, weight, dx, 0);
     }
-    #[allow(unused_mut)] // only AVX builds pack
-    let mut from = 0;
-    #[cfg(target_feature = "avx")]
-    if dy.len() >= 2 * FORWARD_ROWS {
-        from = input_packed_panels(dy, weight, dx);
-    }
+    let from = if dy.len() >= 2 * FORWARD_ROWS { input_packed_panels(dy, weight, dx) } else { 0 };
     let (dy, dx) = backward_input_blocks::<T, DX_ROWS, DIN, DOUT>(dy, weight, dx, from);
     let (dy, dx) = backward_input_blocks::<T, 2, DIN, DOUT>(dy, weight, dx, from);
     backward_input_blocks::<T, 1, DIN, DOUT>(dy, weight, dx, from);
@@ -693,7 +690,7 @@ pub fn backward_input<T: Element, const DIN: usize, const DOUT: usize>(
 /// Fills `panel[k][v]` with a block of Wᵀ: lane `l` holds
 /// `W[i + v·LANES + l][k0 + k]`.
 #[cfg(target_feature = "avx")]
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn pack_transposed<T: Element, const DIN: usize, const DOUT: usize>(
     weight: &[[T; DOUT]; DIN],
     i: usize,
@@ -732,7 +729,8 @@ fn pack_transposed<T: Element, const DIN: usize, const DOUT: usize>(
 /// once per block for every row tile. Returns the first input not computed.
 ///
 /// Only compiled for AVX: elsewhere `wide` transposes element by element,
-/// and this path measured 2 to 6 times slower than the dot tiles on SSE2.
+/// and this path measured 2 to 6 times slower than the dot tiles on SSE2
+/// (the stand-in below leaves every input to them).
 #[cfg(target_feature = "avx")]
 #[inline(never)]
 fn input_packed_panels<T: Element, const DIN: usize, const DOUT: usize>(
@@ -762,8 +760,18 @@ fn input_packed_panels<T: Element, const DIN: usize, const DOUT: usize>(
     i
 }
 
+/// Without AVX no input goes through packed panels: all start at 0.
+#[cfg(not(target_feature = "avx"))]
+fn input_packed_panels<T: Element, const DIN: usize, const DOUT: usize>(
+    _dy: &[[T; DOUT]],
+    _weight: &[[T; DOUT]; DIN],
+    _dx: &mut [[T; DIN]],
+) -> usize {
+    0
+}
+
 /// Runs [`backward_input_rows`] on each whole block of `R` rows; returns the rows left over.
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn backward_input_blocks<'dy, 'dx, T: Element, const R: usize, const DIN: usize, const DOUT: usize>(
     dy: &'dy [[T; DOUT]],
     weight: &[[T; DOUT]; DIN],
@@ -779,7 +787,7 @@ fn backward_input_blocks<'dy, 'dx, T: Element, const R: usize, const DIN: usize,
 }
 
 /// dX for `R` batch rows, inputs `from ..`, `I` rows of W at a time.
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn backward_input_rows<T: Element, const R: usize, const I: usize, const DIN: usize, const DOUT: usize>(
     dy: &[[T; DOUT]],
     weight: &[[T; DOUT]; DIN],
@@ -801,7 +809,7 @@ fn backward_input_rows<T: Element, const R: usize, const I: usize, const DIN: us
 
 /// `R` batch rows × `I` rows of W (inputs `i0 ..`): vector partial sums
 /// over the outputs, one horizontal sum per result.
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn dot_tile<T: Element, const R: usize, const I: usize, const DIN: usize, const DOUT: usize>(
     dy: &[[T; DOUT]; R],
     w_rows: &[[T; DOUT]; I],
@@ -926,7 +934,7 @@ struct PackedWeight<'a, T: Element, const DIN: usize, const DOUT: usize> {
 
 impl<T: Element, const DIN: usize, const DOUT: usize> RowTile for PackedWeight<'_, T, DIN, DOUT> {
     /// `R` rows of dW (inputs `first ..`) × the panel, over the block's batch rows.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn tile<const R: usize>(&mut self, first: usize) {
         let Some(dw_rows) = block_mut::<_, R>(self.dw, first) else { return };
         let mut acc = [[V::<T>::ZERO; FORWARD_VECTORS]; R];
@@ -944,7 +952,7 @@ impl<T: Element, const DIN: usize, const DOUT: usize> RowTile for PackedWeight<'
 }
 
 /// Stores (or adds) a dW tile at `columns`.
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn store_weight_tile<T: Element, const R: usize, const N: usize, const DOUT: usize>(
     acc: &[[V<T>; N]; R],
     dw_rows: &mut [[T; DOUT]; R],
@@ -970,7 +978,7 @@ struct WeightRows<'a, T: Element, const DIN: usize, const DOUT: usize> {
 
 impl<T: Element, const DIN: usize, const DOUT: usize> RowTile for WeightRows<'_, T, DIN, DOUT> {
     /// `R` rows of dW (inputs `first ..`) from column `from` on.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn tile<const R: usize>(&mut self, first: usize) {
         let Some(dw_rows) = block_mut::<_, R>(self.dw, first) else { return };
         let mut block = WeightBlock { x: self.x, dy: self.dy, dw_rows, first, update: self.update };
@@ -988,12 +996,12 @@ struct WeightBlock<'a, T: Element, const R: usize, const DIN: usize, const DOUT:
 }
 
 impl<T: Element, const R: usize, const DIN: usize, const DOUT: usize> ColumnTile for WeightBlock<'_, T, R, DIN, DOUT> {
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn tile<const N: usize>(&mut self, columns: Columns) {
         weight_tile::<T, R, N, DIN, DOUT>(self.x, self.dy, self.dw_rows, self.first, columns, self.update);
     }
 
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn column(&mut self, column: usize) {
         for (m, dw_row) in self.dw_rows.iter_mut().enumerate() {
             let mut sum = T::ZERO;
@@ -1007,7 +1015,7 @@ impl<T: Element, const R: usize, const DIN: usize, const DOUT: usize> ColumnTile
 
 /// `R` rows × `N` vectors of dW (inputs `i0 ..`, outputs at `columns`),
 /// summed over the whole batch.
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn weight_tile<T: Element, const R: usize, const N: usize, const DIN: usize, const DOUT: usize>(
     x: &[[T; DIN]],
     dy: &[[T; DOUT]],
