@@ -139,13 +139,17 @@ fn odd_larger_shapes_match_the_f64_oracle() {
 /// once W outgrows 64 KiB and the batch has two row tiles, and dX packs
 /// 256-deep blocks of Wᵀ at any size once the batch has two row tiles:
 /// depths and batches that cross a packed block, with ragged panels and rows.
+/// The largest batches split the forward into two groups of rows: packed at
+/// 300 → 70 (f32, 520 rows) and 261 → 37 (f64, 300 rows), unpacked at
+/// 97 → 93 (f32, 400 rows).
 #[test]
 #[cfg_attr(miri, ignore = "too slow under Miri")]
 fn packed_panels_across_block_edges_match_the_f64_oracle() {
-    check_shape_at::<f32, 300, 70>(6, &[11, 12, 13, 20, 33]);
-    check_shape_at::<f64, 261, 37>(7, &[12, 14, 19]);
+    check_shape_at::<f32, 300, 70>(6, &[11, 12, 13, 20, 33, 520]);
+    check_shape_at::<f64, 261, 37>(7, &[12, 14, 19, 300]);
     check_shape_at::<f32, 129, 129>(8, &[255, 256, 257, 300]);
     check_shape_at::<f64, 97, 93>(9, &[12, 262]);
+    check_shape_at::<f32, 97, 93>(12, &[400]);
     // dX's depth is d_out: blocks of Wᵀ past 256, a ragged last 8 × 8 (or
     // 4 × 4) transposition, inputs left after the last panel.
     check_shape_at::<f32, 41, 300>(10, &[7, 8, 12, 13, 31]);

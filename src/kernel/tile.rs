@@ -153,10 +153,10 @@ fn store<T: Element>(dst: &mut [T], at: usize, skip: usize, value: V<T>, update:
 
 /// `Y = f(X·W + b)` (or `f(X·W)` without a bias), `f` being the epilogue.
 ///
-/// Rows go in groups small enough that a group's X stays in L2 (see
-/// [`forward_group_rows`]); within a group, one column panel of W at a time
-/// meets every row block, so the panel is read from memory once per group
-/// and from L1/L2 for every other block.
+/// Rows go in groups small enough that the X a group reads stays in L2
+/// (see [`forward_group_rows`]); within a group, one column panel of W at a
+/// time meets every row block, so the panel is read from memory once per
+/// group and from L1/L2 for every other block.
 pub fn forward<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: usize>(
     x: &[[T; DIN]],
     weight: &[[T; DOUT]; DIN],
@@ -167,23 +167,40 @@ pub fn forward<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: usize>(
     if let ([x_row], [y_row]) = (x, &mut *y) {
         return forward_one_row(x_row, weight, bias, y_row, epilogue);
     }
-    let group = forward_group_rows::<T, DIN>(x.len());
+    let group = forward_group_rows::<T, DIN, DOUT>(x.len());
     for (x_group, y_group) in x.chunks(group).zip(y.chunks_mut(group)) {
         forward_group(x_group, weight, bias, y_group, epilogue);
     }
 }
 
-/// Bytes of X a forward group may hold: a quarter of a typical 512 KiB
-/// L2, leaving room for Y and the packed block of W.
+/// Bytes of X an unpacked forward group may hold: a quarter of a typical
+/// 512 KiB L2, leaving room for Y and the panel of W that every row block
+/// reads again.
 const FORWARD_GROUP_BYTES: usize = 128 * 1024;
 
-/// Rows per group for a batch of `rows`: as few groups as keep each
-/// group's X within [`FORWARD_GROUP_BYTES`], in equal shares rounded up to
-/// an even count (so that no group ends in a one-row tile). Every group
-/// packs W again, so a small last group would pay for a whole pass over W
-/// with little work (measured: 128 × 512 → 512 ran as 60 + 60 + 8 rows).
-fn forward_group_rows<T: Element, const DIN: usize>(rows: usize) -> usize {
-    let budget = (FORWARD_GROUP_BYTES / (DIN * size_of::<T>())).max(2 * FORWARD_ROWS) & !1;
+/// Bytes of X a packed forward group may read per packed block of W
+/// (`rows × PACK_DEPTH` elements): a typical L2. A packed group reads W
+/// from memory and packs it again, so fewer, larger groups pay off until
+/// the X a block reads leaves L2 (measured against 128 KiB groups of whole
+/// rows: f64 256 × 512 → 512 forward 21 → 28 GFLOP/s, f32 512 × 1024 →
+/// 1024 43 → 56, and no loss at 8192 × 512 → 512).
+const PACKED_GROUP_BYTES: usize = 512 * 1024;
+
+/// Rows per group for a batch of `rows`: as few groups as keep the X a
+/// group reads within budget, in equal shares rounded up to an even count
+/// (so that no group ends in a one-row tile). A group is sized by whole
+/// rows of X within [`FORWARD_GROUP_BYTES`], or, when W is packed, by the
+/// `PACK_DEPTH` columns of X that one packed block reads, within
+/// [`PACKED_GROUP_BYTES`]. Every packed group packs W again, so a small
+/// last group would pay for a whole pass over W with little work
+/// (measured: 128 × 512 → 512 ran as 60 + 60 + 8 rows).
+fn forward_group_rows<T: Element, const DIN: usize, const DOUT: usize>(rows: usize) -> usize {
+    let (bytes, depth) = if weight_packs(DIN, DOUT, size_of::<T>()) {
+        (PACKED_GROUP_BYTES, DIN.min(PACK_DEPTH))
+    } else {
+        (FORWARD_GROUP_BYTES, DIN)
+    };
+    let budget = (bytes / (depth * size_of::<T>())).max(2 * FORWARD_ROWS) & !1;
     let groups = rows.div_ceil(budget).max(1);
     (rows.div_ceil(groups).div_ceil(2) * 2).max(2)
 }
@@ -1058,5 +1075,21 @@ pub fn backward_bias<T: Element, const DOUT: usize>(dy: &[[T; DOUT]], db: &mut [
             sum += dy_row[column];
         }
         update.apply(&mut db[column], sum);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::forward_group_rows;
+
+    /// The batches that tests/kernels.rs runs to cross forward groups do
+    /// split in two, packed and unpacked; smaller batches stay whole.
+    #[test]
+    fn group_crossing_batches_split_in_two_equal_groups() {
+        assert_eq!(forward_group_rows::<f32, 300, 70>(520), 260);
+        assert_eq!(forward_group_rows::<f64, 261, 37>(300), 150);
+        assert_eq!(forward_group_rows::<f32, 97, 93>(400), 200);
+        assert_eq!(forward_group_rows::<f32, 300, 70>(33), 34);
+        assert_eq!(forward_group_rows::<f32, 512, 512>(128), 128);
     }
 }
