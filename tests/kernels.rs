@@ -135,10 +135,12 @@ fn odd_larger_shapes_match_the_f64_oracle() {
     check_shape::<f32, 3, 257>(5);
 }
 
-/// The large-shape kernels pack 256-deep panels of W (forward) and dY (dW)
-/// once W outgrows 64 KiB and the batch has two row tiles, and dX packs
-/// 256-deep blocks of Wᵀ at any size once the batch has two row tiles:
-/// depths and batches that cross a packed block, with ragged panels and rows.
+/// The large-shape kernels pack 256-deep panels of W (forward) and sixteen
+/// 64-deep panels of dY at a time (dW) once W outgrows 64 KiB and the batch
+/// has two row tiles, and dX packs 256-deep blocks of Wᵀ at any size once
+/// the batch has two row tiles: depths and batches that cross a packed
+/// block, with ragged panels and rows. 61 → 300 (f32) and 43 → 261 (f64)
+/// have more panels than one dW pass packs.
 /// The largest batches split the forward into two groups of rows: packed at
 /// 300 → 70 (f32, 520 rows) and 261 → 37 (f64, 300 rows), unpacked at
 /// 97 → 93 (f32, 400 rows).
@@ -150,6 +152,8 @@ fn packed_panels_across_block_edges_match_the_f64_oracle() {
     check_shape_at::<f32, 129, 129>(8, &[255, 256, 257, 300]);
     check_shape_at::<f64, 97, 93>(9, &[12, 262]);
     check_shape_at::<f32, 97, 93>(12, &[400]);
+    check_shape_at::<f32, 61, 300>(13, &[12, 64, 65, 131]);
+    check_shape_at::<f64, 43, 261>(14, &[13, 64, 70]);
     // dX's depth is d_out: blocks of Wᵀ past 256, a ragged last 8 × 8 (or
     // 4 × 4) transposition, inputs left after the last panel.
     check_shape_at::<f32, 41, 300>(10, &[7, 8, 12, 13, 31]);
