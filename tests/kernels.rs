@@ -135,9 +135,9 @@ fn odd_larger_shapes_match_the_f64_oracle() {
     check_shape::<f32, 3, 257>(5);
 }
 
-/// The large-shape kernels pack 256-deep panels of W (forward) and sixteen
+/// The large-shape kernels pack 512-deep panels of W (forward) and sixteen
 /// 64-deep panels of dY at a time (dW) once W outgrows 64 KiB and the batch
-/// has two row tiles, and dX packs 256-deep blocks of Wᵀ at any size once
+/// has two row tiles, and dX packs 512-deep blocks of Wᵀ at any size once
 /// the batch has two row tiles: depths and batches that cross a packed
 /// block, with ragged panels and rows. 61 → 300 (f32) and 43 → 261 (f64)
 /// have more panels than one dW pass packs.
@@ -154,10 +154,13 @@ fn packed_panels_across_block_edges_match_the_f64_oracle() {
     check_shape_at::<f32, 97, 93>(12, &[400]);
     check_shape_at::<f32, 61, 300>(13, &[12, 64, 65, 131]);
     check_shape_at::<f64, 43, 261>(14, &[13, 64, 70]);
-    // dX's depth is d_out: blocks of Wᵀ past 256, a ragged last 8 × 8 (or
+    // The forward's depth is d_in: a second, short block of W past 512.
+    check_shape_at::<f32, 531, 70>(15, &[12, 13, 33]);
+    check_shape_at::<f64, 520, 37>(16, &[12, 19]);
+    // dX's depth is d_out: blocks of Wᵀ past 512, a ragged last 8 × 8 (or
     // 4 × 4) transposition, inputs left after the last panel.
-    check_shape_at::<f32, 41, 300>(10, &[7, 8, 12, 13, 31]);
-    check_shape_at::<f64, 19, 261>(11, &[12, 17]);
+    check_shape_at::<f32, 41, 603>(10, &[7, 8, 12, 13, 31]);
+    check_shape_at::<f64, 19, 530>(11, &[12, 17]);
 }
 
 /// Puts NaN, +∞ and −∞ into X, dY and W, spread over rows and columns, and

@@ -13,8 +13,8 @@
 //! call nothing but `memcpy`/`memset`, never recurse, and keep at most one
 //! register tile of accumulators (12 vectors of 32 bytes on AVX2/NEON) and
 //! one output row in flight. On SIMD backends, a layer whose W passes
-//! 64 KiB also packs panels of W into a block on the stack (8 KiB on SSE2,
-//! 16 KiB on AVX and NEON), which the bound then includes; the scalar path
+//! 64 KiB also packs panels of W into a block on the stack (16 KiB on SSE2,
+//! 32 KiB on AVX and NEON), which the bound then includes; the scalar path
 //! of microcontrollers never packs. `examples/firmware` paints the stack of a
 //! Cortex-M4F, runs the forward and fails if the high-water mark passes it.
 //!
