@@ -35,10 +35,11 @@
 //! it is. Once W is over 64 KiB and the batch has two row tiles, each panel
 //! is therefore copied, 512 rows of W at a time, into a 32 KiB block on
 //! the stack, which every row block then reads in order (measured at
-//! 128 × 512 → 512, 256 rows at a time: 55 → 72 GFLOP/s). dW packs panels of dY the same way,
-//! sixteen panels at a time, and copies each row tile's strided slice of X
-//! once for all sixteen (64 KiB of stack in all; see `weight_packed_panels`).
-//! Smaller layers skip the copy, which there only costs time.
+//! 128 × 512 → 512, 256 rows at a time: 55 → 72 GFLOP/s). dW packs panels
+//! of dY the same way, sixteen panels at a time, and copies each row
+//! tile's strided slice of X once for all sixteen (64 KiB of stack in all;
+//! see `weight_packed_panels`). Smaller layers skip the copy, which there
+//! only costs time.
 //!
 //! # Tails
 //!
