@@ -37,9 +37,9 @@
 //! the stack, which every row block then reads in order (measured at
 //! 128 × 512 → 512, 256 rows at a time: 55 → 72 GFLOP/s). dW packs panels
 //! of dY the same way, sixteen panels at a time, and copies each row
-//! tile's strided slice of X once for all sixteen (64 KiB of stack in all;
-//! see `weight_packed_panels`). Smaller layers skip the copy, which there
-//! only costs time.
+//! tile's strided slice of X once for all sixteen (64 KiB of stack on AVX
+//! and NEON, 32 KiB on SSE2; see `weight_packed_panels`). Smaller layers
+//! skip the copy, which there only costs time.
 //!
 //! # Tails
 //!
@@ -381,6 +381,24 @@ fn block_mut<T, const R: usize>(rows: &mut [T], first: usize) -> Option<&mut [T;
     rows.get_mut(first..)?.first_chunk_mut::<R>()
 }
 
+/// One step of a register tile's inner loop: row `r` of the accumulators
+/// gains `a_r · b`, one broadcast of `a_r` and one FMA per vector of `b`.
+/// Rows past the end of `a` are left alone. The forward passes a column
+/// of X and a row of W; dW a row of Xᵀ and a row of dY.
+#[cfg_attr(not(debug_assertions), inline(always))]
+fn rank_one_update<T: Element, const R: usize, const N: usize>(
+    acc: &mut [[V<T>; N]; R],
+    a: impl IntoIterator<Item = T>,
+    b: &[V<T>; N],
+) {
+    for (acc_row, a_r) in acc.iter_mut().zip(a) {
+        let a_r = V::<T>::splat(a_r);
+        for (acc_v, &b_v) in acc_row.iter_mut().zip(b) {
+            *acc_v = a_r.mul_add(b_v, *acc_v);
+        }
+    }
+}
+
 /// Stores a forward tile into Y at `columns`: through the epilogue when
 /// `finish`, as bare partial sums when more packed blocks are to come.
 #[cfg_attr(not(debug_assertions), inline(always))]
@@ -429,12 +447,7 @@ impl<T: Element, E: Epilogue<T>, const N: usize, const DIN: usize, const DOUT: u
         let mut acc = [start; R];
         for (k, w_row) in group.weight.iter().enumerate() {
             let w: [V<T>; N] = core::array::from_fn(|v| load(w_row, j + v * lanes));
-            for (acc_row, x_row) in acc.iter_mut().zip(x) {
-                let x_rk = V::<T>::splat(x_row[k]);
-                for (acc_v, &w_v) in acc_row.iter_mut().zip(&w) {
-                    *acc_v = x_rk.mul_add(w_v, *acc_v);
-                }
-            }
+            rank_one_update(&mut acc, x.iter().map(|x_row| x_row[k]), &w);
         }
         store_forward_tile(&acc, y, self.columns, true, group.epilogue);
     }
@@ -548,12 +561,7 @@ impl<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: usize> RowTile
             return;
         }
         for (k, w) in self.panel.iter().enumerate() {
-            for (acc_row, x_row) in acc.iter_mut().zip(&x_block) {
-                let x_rk = V::<T>::splat(x_row.get(k).copied().unwrap_or(T::ZERO));
-                for (acc_v, &w_v) in acc_row.iter_mut().zip(w) {
-                    *acc_v = x_rk.mul_add(w_v, *acc_v);
-                }
-            }
+            rank_one_update(&mut acc, x_block.iter().map(|x_row| x_row.get(k).copied().unwrap_or(T::ZERO)), w);
         }
         store_forward_tile(&acc, y, Columns { j, skip: 0 }, self.finish, self.epilogue);
     }
@@ -926,9 +934,10 @@ fn weight_outer_product<T: Element, const DIN: usize, const DOUT: usize>(
 /// dY panels packed together for one pass over the rows of dW.
 const WEIGHT_PANELS: usize = 16;
 
-/// Batch rows per packed block of dY panels: 16 panels × 64 rows × 2
-/// vectors of 32 bytes make 64 KiB on the stack, which L2 holds while
-/// every row tile of dW streams through it.
+/// Batch rows per packed block of dY panels: 16 panels × 64 rows ×
+/// `FORWARD_VECTORS` vectors of 32 bytes make 64 KiB on the stack with AVX
+/// and NEON (2 vectors) and 32 KiB on SSE2 (1 vector), which L2 holds
+/// while every row tile of dW streams through it.
 const WEIGHT_DEPTH: usize = 64;
 
 /// Every full column panel of dW from packed panels of dY; returns the
@@ -1009,12 +1018,7 @@ impl<T: Element, const DIN: usize, const DOUT: usize> RowTile for PackedWeight<'
             let mut acc = [[V::<T>::ZERO; FORWARD_VECTORS]; R];
             for (dy_v, x_part) in panel.iter().zip(self.x_slice.iter()) {
                 let Some(x_part) = x_part.first_chunk::<R>() else { return };
-                for (acc_row, &x_ri) in acc.iter_mut().zip(x_part) {
-                    let x_ri = V::<T>::splat(x_ri);
-                    for (acc_v, &dy_v) in acc_row.iter_mut().zip(dy_v) {
-                        *acc_v = x_ri.mul_add(dy_v, *acc_v);
-                    }
-                }
+                rank_one_update(&mut acc, x_part.iter().copied(), dy_v);
             }
             store_weight_tile(&acc, dw_rows, Columns { j: self.j + p * width, skip: 0 }, self.update);
         }
@@ -1098,12 +1102,7 @@ fn weight_tile<T: Element, const R: usize, const N: usize, const DIN: usize, con
     let mut acc = [[V::<T>::ZERO; N]; R];
     for (x_row, dy_row) in x.iter().zip(dy) {
         let dy_v: [V<T>; N] = core::array::from_fn(|v| load(dy_row, columns.j + v * lanes));
-        for (acc_row, &x_ri) in acc.iter_mut().zip(x_row.iter().skip(i0)) {
-            let x_ri = V::<T>::splat(x_ri);
-            for (acc_v, &dy_v) in acc_row.iter_mut().zip(&dy_v) {
-                *acc_v = x_ri.mul_add(dy_v, *acc_v);
-            }
-        }
+        rank_one_update(&mut acc, x_row.iter().skip(i0).copied(), &dy_v);
     }
     store_weight_tile(&acc, dw_rows, columns, update);
 }
