@@ -64,6 +64,7 @@ use std::hint::black_box;
 use std::time::Duration;
 use tinylinear::kernel::{Update, reference};
 use tinylinear::{Element, Grads, Linear};
+use tinylinear_bench::peer::{Gemm, View, gemm_backward, gemm_crate, gemm_forward, product_dims};
 use tinylinear_bench::{boxed_rows, boxed_zero_rows, fill_signal, for_each_shape, shape_name};
 
 // ---------------------------------------------------------------------------
@@ -117,92 +118,6 @@ macro_rules! impl_float {
 
 impl_float!(f32, 1e-4, matrixmultiply::sgemm);
 impl_float!(f64, 1e-10, matrixmultiply::dgemm);
-
-// ---------------------------------------------------------------------------
-// Strided views: how the GEMM crates see tinylinear's row-major data
-// ---------------------------------------------------------------------------
-
-/// A read-only `rows × cols` matrix in a slice, element `(r, c)` at
-/// `r·rs + c·cs`. Built only by [`View::row_major`] and [`View::t`].
-#[derive(Clone, Copy)]
-struct View<'a, T> {
-    data: &'a [T],
-    rows: usize,
-    cols: usize,
-    rs: usize,
-    cs: usize,
-}
-
-impl<'a, T> View<'a, T> {
-    /// A row-major matrix: `rows` rows of `cols` contiguous elements.
-    fn row_major(data: &'a [T], rows: usize, cols: usize) -> Self {
-        assert_eq!(data.len(), rows * cols, "a {rows} × {cols} matrix");
-        Self { data, rows, cols, rs: cols, cs: 1 }
-    }
-
-    /// The transpose, free of charge: the same elements, strides swapped.
-    fn t(self) -> Self {
-        Self { rows: self.cols, cols: self.rows, rs: self.cs, cs: self.rs, ..self }
-    }
-
-    fn row_stride(&self) -> isize {
-        isize::try_from(self.rs).expect("stride fits isize")
-    }
-
-    fn col_stride(&self) -> isize {
-        isize::try_from(self.cs).expect("stride fits isize")
-    }
-
-    /// Asserts that every element the view addresses lies inside its slice.
-    fn assert_in_bounds(&self) {
-        if self.rows > 0 && self.cols > 0 {
-            let last = (self.rows - 1) * self.rs + (self.cols - 1) * self.cs;
-            assert!(last < self.data.len(), "view reaches past its slice");
-        }
-    }
-}
-
-/// `(m, k, n)` of `C (m × n) = A (m × k) · B (k × n)`, after checking that
-/// the shapes agree and that both views and `c` are in bounds.
-fn product_dims<T>(c: &[T], a: View<'_, T>, b: View<'_, T>) -> (usize, usize, usize) {
-    a.assert_in_bounds();
-    b.assert_in_bounds();
-    assert_eq!(a.cols, b.rows, "inner dimensions of A·B");
-    assert_eq!(c.len(), a.rows * b.cols, "C is m × n");
-    (a.rows, a.cols, b.cols)
-}
-
-/// `C = A·B` or `C += A·B` by the `gemm` crate on the calling thread, C row-major.
-fn gemm_crate<T: Float>(c: &mut [T], accumulate: bool, a: View<'_, T>, b: View<'_, T>) {
-    let (m, k, n) = product_dims(c, a, b);
-    // gemm computes dst = alpha·dst + beta·(lhs·rhs), reading dst only when
-    // `read_dst` is set: alpha = beta = 1 is "accumulate onto C".
-    // SAFETY: as in `Float::matrixmultiply`; `gemm` takes the column stride
-    // before the row stride, and C's are (1, n).
-    unsafe {
-        gemm::gemm(
-            m,
-            n,
-            k,
-            c.as_mut_ptr(),
-            1,
-            n as isize,
-            accumulate,
-            a.data.as_ptr(),
-            a.col_stride(),
-            a.row_stride(),
-            b.data.as_ptr(),
-            b.col_stride(),
-            b.row_stride(),
-            T::ONE,
-            T::ONE,
-            false,
-            false,
-            false,
-            gemm::Parallelism::None,
-        );
-    }
-}
 
 // ---------------------------------------------------------------------------
 // The naive loops
@@ -472,26 +387,16 @@ impl<T: Float, const B: usize, const DIN: usize, const DOUT: usize> Case<T, B, D
         naive::backward_bias(dy, &mut f.db);
     }
 
-    /// The GEMM peers' forward: Y filled with b, then `Y += X·W`.
-    fn gemm_forward(&mut self, gemm: fn(&mut [T], bool, View<'_, T>, View<'_, T>)) {
+    /// A GEMM peer's forward ([`gemm_forward`]).
+    fn gemm_forward(&mut self, gemm: Gemm<T>) {
         let f = &mut self.flat;
-        for row in f.y.chunks_exact_mut(DOUT) {
-            row.copy_from_slice(&f.b);
-        }
-        let x = View::row_major(black_box(&f.x), B, DIN);
-        gemm(&mut f.y, true, x, View::row_major(&f.w, DIN, DOUT));
+        gemm_forward(gemm, black_box(&f.x), &f.w, &f.b, &mut f.y);
     }
 
-    /// The GEMM peers' backward: `dX = dY·Wᵀ`, `dW = Xᵀ·dY`, `db = 1ᵀ·dY`,
-    /// each written (beta = 0), the transposes as swapped strides.
-    fn gemm_backward(&mut self, gemm: fn(&mut [T], bool, View<'_, T>, View<'_, T>)) {
+    /// A GEMM peer's backward ([`gemm_backward`]).
+    fn gemm_backward(&mut self, gemm: Gemm<T>) {
         let f = &mut self.flat;
-        let x = View::row_major(black_box(&f.x), B, DIN);
-        let dy = View::row_major(black_box(&f.dy), B, DOUT);
-        let w = View::row_major(&f.w, DIN, DOUT);
-        gemm(&mut f.dx, false, dy, w.t());
-        gemm(&mut f.dw, false, x.t(), dy);
-        gemm(&mut f.db, false, View::row_major(&f.ones, 1, B), dy);
+        gemm_backward(gemm, black_box(&f.x), &f.w, black_box(&f.dy), &f.ones, (&mut f.dx, &mut f.dw, &mut f.db));
     }
 
     /// Runs every implementation once and panics unless each one's outputs

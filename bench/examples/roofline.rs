@@ -12,11 +12,13 @@
 //!    that live in L1, L2, L3 and DRAM, summing `f32` arrays with `wide`
 //!    vectors.
 //! 3. **The kernels**: tinylinear's `forward` and `backward_overwrite` on
-//!    every benchmarked shape, timed with `Instant` after a warm-up. The
-//!    roofline predicts `max(FLOPs / peak, bytes / bandwidth)`, with the
-//!    bandwidth of the smallest cache level that holds the layer's weights
-//!    (the ledger's `PARAM_BYTES`; weights and weight gradient for the
-//!    backward pass).
+//!    every benchmarked shape, timed with `Instant` after a warm-up, and
+//!    beside them the same passes by the `gemm` crate (the strongest peer
+//!    of `benches/peers.rs`), so that each run shows how close the best
+//!    library gets to this machine's peak too. The roofline predicts
+//!    `max(FLOPs / peak, bytes / bandwidth)`, with the bandwidth of the
+//!    smallest cache level that holds the layer's weights (the ledger's
+//!    `PARAM_BYTES`; weights and weight gradient for the backward pass).
 //!
 //! Every number is the median of its runs. The table goes to stdout and the
 //! plot, a log-log roofline in hand-written SVG, to `roofline.svg` (or the
@@ -26,6 +28,7 @@ use std::fmt::Write as _;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 use tinylinear::{Element, Grads, Linear};
+use tinylinear_bench::peer::{self, gemm_crate};
 use tinylinear_bench::{boxed_rows, boxed_zero_rows, for_each_shape, median, shape_name};
 use wide::{f32x8, f64x4};
 
@@ -297,6 +300,8 @@ struct Row {
     predicted: f64,
     /// Median measured time per call, seconds.
     measured: f64,
+    /// The same pass by the `gemm` crate, timed in the same run: seconds.
+    gemm_measured: f64,
     peak_gflops: f64,
 }
 
@@ -308,10 +313,14 @@ impl Row {
     fn gflops(&self) -> f64 {
         self.flops as f64 / self.measured / 1e9
     }
+
+    fn gemm_gflops(&self) -> f64 {
+        self.flops as f64 / self.gemm_measured / 1e9
+    }
 }
 
-/// Times `forward` and `backward_overwrite` on `B × DIN → DOUT` and adds
-/// their rows.
+/// Times `forward` and `backward_overwrite` on `B × DIN → DOUT`, and the
+/// same passes by the `gemm` crate on the same values, and adds their rows.
 fn measure_shape<T: Element, const B: usize, const DIN: usize, const DOUT: usize>(
     machine: &Machine,
     rows: &mut Vec<Row>,
@@ -328,7 +337,17 @@ fn measure_shape<T: Element, const B: usize, const DIN: usize, const DOUT: usize
     let backward =
         time_median(|| layer.backward_overwrite(black_box(&x), black_box(&dy), black_box(&mut dx), &mut grads));
 
-    let mut push = |pass, flops: u64, bytes: u64, resident: u64, measured: f64| {
+    // The strongest peer, on flat copies of the same values.
+    let (x, w, dy) = (x.as_flattened(), layer.weight.as_flattened(), dy.as_flattened());
+    let ones = vec![T::ONE; B];
+    let (mut y, mut dx) = (vec![T::ZERO; B * DOUT], vec![T::ZERO; B * DIN]);
+    let (mut dw, mut db) = (vec![T::ZERO; DIN * DOUT], vec![T::ZERO; DOUT]);
+    let gemm_forward = time_median(|| peer::gemm_forward(gemm_crate, black_box(x), w, &layer.bias, &mut y));
+    let gemm_backward = time_median(|| {
+        peer::gemm_backward(gemm_crate, black_box(x), w, black_box(dy), &ones, (&mut dx, &mut dw, &mut db));
+    });
+
+    let mut push = |pass, flops: u64, bytes: u64, resident: u64, (measured, gemm_measured): (f64, f64)| {
         let level = machine.level_holding(resident);
         let peak = machine.peak::<T>();
         let predicted = (flops as f64 / (peak * 1e9)).max(bytes as f64 / (level.gb_per_s * 1e9));
@@ -344,11 +363,18 @@ fn measure_shape<T: Element, const B: usize, const DIN: usize, const DOUT: usize
             level: level.name,
             predicted,
             measured,
+            gemm_measured,
             peak_gflops: peak,
         });
     };
     // Forward reads X, W, b and writes Y: the ledger's traffic bound.
-    push("forward", ledger.forward_flops(), ledger.forward_traffic_bytes(), ledger.param_bytes(), forward);
+    push(
+        "forward",
+        ledger.forward_flops(),
+        ledger.forward_traffic_bytes(),
+        ledger.param_bytes(),
+        (forward, gemm_forward),
+    );
     // Backward reads X, W and dY (dY is Y's size) and writes dX, dW and db:
     // the forward traffic plus one more X (dX) and one more set of
     // parameters (dW, db). Its resident set is W and dW.
@@ -357,7 +383,7 @@ fn measure_shape<T: Element, const B: usize, const DIN: usize, const DOUT: usize
         ledger.backward_flops(),
         ledger.forward_traffic_bytes() + ledger.cached_input_bytes() + ledger.param_bytes(),
         2 * ledger.param_bytes(),
-        backward,
+        (backward, gemm_backward),
     );
 }
 
@@ -387,14 +413,26 @@ fn time_median(mut pass: impl FnMut()) -> f64 {
 }
 
 fn print_table(rows: &[Row]) {
-    println!("\ntinylinear ({}) under the roofline: medians, one core", tinylinear::BACKEND);
+    println!("\ntinylinear ({}) under the roofline, and gemm beside it: medians, one core", tinylinear::BACKEND);
     println!(
-        "{:<20} {:<8} {:>12} {:>11} {:>7} {:>5} {:>10} {:>10} {:>8} {:>7} {:>7}",
-        "shape", "pass", "FLOPs", "bytes", "FLOP/B", "W in", "roof µs", "median µs", "GFLOP/s", "% peak", "% roof"
+        "{:<20} {:<8} {:>12} {:>11} {:>7} {:>5} {:>10} {:>10} {:>8} {:>7} {:>7} {:>11} {:>7}",
+        "shape",
+        "pass",
+        "FLOPs",
+        "bytes",
+        "FLOP/B",
+        "W in",
+        "roof µs",
+        "median µs",
+        "GFLOP/s",
+        "% peak",
+        "% roof",
+        "gemm % peak",
+        "× gemm"
     );
     for row in rows {
         println!(
-            "{:<20} {:<8} {:>12} {:>11} {:>7.2} {:>5} {:>10.2} {:>10.2} {:>8.1} {:>7.1} {:>7.1}",
+            "{:<20} {:<8} {:>12} {:>11} {:>7.2} {:>5} {:>10.2} {:>10.2} {:>8.1} {:>7.1} {:>7.1} {:>11.1} {:>7.2}",
             row.shape,
             row.pass,
             row.flops,
@@ -406,9 +444,12 @@ fn print_table(rows: &[Row]) {
             row.gflops(),
             100.0 * row.gflops() / row.peak_gflops,
             100.0 * row.predicted / row.measured,
+            100.0 * row.gemm_gflops() / row.peak_gflops,
+            row.gemm_measured / row.measured,
         );
     }
     println!("% roof = roofline time / measured time: the share of the attainable speed reached.");
+    println!("gemm = the gemm crate (Parallelism::None) on the same values; × gemm = its time / tinylinear's.");
 }
 
 /// `12.5 KiB`, `8 MiB`, `256 MiB`: a byte count in binary units.

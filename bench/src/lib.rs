@@ -8,6 +8,8 @@
 
 use tinylinear::Element;
 
+pub mod peer;
+
 /// Calls `$f::<T, B, DIN, DOUT>($args…)` once for every benchmarked shape.
 ///
 /// The shapes are those of the kernel issue: batch-1 GEMVs (memory-bound),
