@@ -333,19 +333,23 @@ fn measure_shape<T: Element, const B: usize, const DIN: usize, const DOUT: usize
     let mut dx = boxed_zero_rows::<T, B, DIN>();
     let ledger = Linear::<DIN, DOUT, T>::ledger(B);
 
-    let forward = time_median(|| layer.forward(black_box(&x), black_box(&mut y)));
-    let backward =
-        time_median(|| layer.backward_overwrite(black_box(&x), black_box(&dy), black_box(&mut dx), &mut grads));
-
     // The strongest peer, on flat copies of the same values.
-    let (x, w, dy) = (x.as_flattened(), layer.weight.as_flattened(), dy.as_flattened());
+    let (x_flat, w_flat, dy_flat) = (x.as_flattened(), layer.weight.as_flattened(), dy.as_flattened());
     let ones = vec![T::ONE; B];
-    let (mut y, mut dx) = (vec![T::ZERO; B * DOUT], vec![T::ZERO; B * DIN]);
+    let (mut y_flat, mut dx_flat) = (vec![T::ZERO; B * DOUT], vec![T::ZERO; B * DIN]);
     let (mut dw, mut db) = (vec![T::ZERO; DIN * DOUT], vec![T::ZERO; DOUT]);
-    let gemm_forward = time_median(|| peer::gemm_forward(gemm_crate, black_box(x), w, &layer.bias, &mut y));
-    let gemm_backward = time_median(|| {
-        peer::gemm_backward(gemm_crate, black_box(x), w, black_box(dy), &ones, (&mut dx, &mut dw, &mut db));
-    });
+
+    let forward = time_medians(
+        || layer.forward(black_box(&x), black_box(&mut y)),
+        || peer::gemm_forward(gemm_crate, black_box(x_flat), w_flat, &layer.bias, &mut y_flat),
+    );
+    let backward = time_medians(
+        || layer.backward_overwrite(black_box(&x), black_box(&dy), black_box(&mut dx), &mut grads),
+        || {
+            let gradients = (&mut dx_flat[..], &mut dw[..], &mut db[..]);
+            peer::gemm_backward(gemm_crate, black_box(x_flat), w_flat, black_box(dy_flat), &ones, gradients);
+        },
+    );
 
     let mut push = |pass, flops: u64, bytes: u64, resident: u64, (measured, gemm_measured): (f64, f64)| {
         let level = machine.level_holding(resident);
@@ -368,13 +372,7 @@ fn measure_shape<T: Element, const B: usize, const DIN: usize, const DOUT: usize
         });
     };
     // Forward reads X, W, b and writes Y: the ledger's traffic bound.
-    push(
-        "forward",
-        ledger.forward_flops(),
-        ledger.forward_traffic_bytes(),
-        ledger.param_bytes(),
-        (forward, gemm_forward),
-    );
+    push("forward", ledger.forward_flops(), ledger.forward_traffic_bytes(), ledger.param_bytes(), forward);
     // Backward reads X, W and dY (dY is Y's size) and writes dX, dW and db:
     // the forward traffic plus one more X (dX) and one more set of
     // parameters (dW, db). Its resident set is W and dW.
@@ -383,33 +381,48 @@ fn measure_shape<T: Element, const B: usize, const DIN: usize, const DOUT: usize
         ledger.backward_flops(),
         ledger.forward_traffic_bytes() + ledger.cached_input_bytes() + ledger.param_bytes(),
         2 * ledger.param_bytes(),
-        (backward, gemm_backward),
+        backward,
     );
 }
 
-/// Median seconds per call of `pass`, after a warm-up of at least 3 calls
-/// and 50 ms. Each sample times enough calls to last about a millisecond,
-/// far above the clock's resolution; 11 to 51 samples, about 0.3 s in all.
-fn time_median(mut pass: impl FnMut()) -> f64 {
+/// Median seconds per call of `ours` and of `peer`, timed in turns, sample
+/// by sample, so that the machine's drift (large on a shared virtual
+/// machine) hits both alike. Each is first warmed up for at least 3 calls
+/// and 50 ms; each sample times enough calls to last about a millisecond,
+/// far above the clock's resolution; 11 to 51 samples each, about 0.6 s
+/// in all.
+fn time_medians(mut ours: impl FnMut(), mut peer: impl FnMut()) -> (f64, f64) {
+    let (ours_call, peer_call) = (warm_up(&mut ours), warm_up(&mut peer));
+    let inner = |per_call: f64| (1e-3 / per_call).ceil().max(1.0) as u32;
+    let (ours_inner, peer_inner) = (inner(ours_call), inner(peer_call));
+    let samples = ((0.3 / (ours_call * f64::from(ours_inner))) as usize).clamp(11, 51);
+    let (mut ours_seconds, mut peer_seconds) = (Vec::with_capacity(samples), Vec::with_capacity(samples));
+    for _ in 0..samples {
+        ours_seconds.push(time_calls(&mut ours, ours_inner));
+        peer_seconds.push(time_calls(&mut peer, peer_inner));
+    }
+    (median(&mut ours_seconds), median(&mut peer_seconds))
+}
+
+/// Calls `pass` at least 3 times and for at least 50 ms; returns the mean
+/// seconds per call.
+fn warm_up(pass: &mut impl FnMut()) -> f64 {
     let start = Instant::now();
     let mut calls = 0u32;
     while calls < 3 || start.elapsed() < Duration::from_millis(50) {
         pass();
         calls += 1;
     }
-    let per_call = start.elapsed().as_secs_f64() / f64::from(calls);
-    let inner = (1e-3 / per_call).ceil().max(1.0) as u32;
-    let samples = ((0.3 / (per_call * f64::from(inner))) as usize).clamp(11, 51);
-    let mut seconds: Vec<f64> = (0..samples)
-        .map(|_| {
-            let start = Instant::now();
-            for _ in 0..inner {
-                pass();
-            }
-            start.elapsed().as_secs_f64() / f64::from(inner)
-        })
-        .collect();
-    median(&mut seconds)
+    start.elapsed().as_secs_f64() / f64::from(calls)
+}
+
+/// Mean seconds per call over `calls` back-to-back calls of `pass`.
+fn time_calls(pass: &mut impl FnMut(), calls: u32) -> f64 {
+    let start = Instant::now();
+    for _ in 0..calls {
+        pass();
+    }
+    start.elapsed().as_secs_f64() / f64::from(calls)
 }
 
 fn print_table(rows: &[Row]) {
