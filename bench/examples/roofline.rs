@@ -300,7 +300,7 @@ struct Row {
     predicted: f64,
     /// Median measured time per call, seconds.
     measured: f64,
-    /// The same pass by the `gemm` crate, timed in the same run: seconds.
+    /// The same pass by the `gemm` crate, timed in turns with it: seconds.
     gemm_measured: f64,
     peak_gflops: f64,
 }
@@ -333,7 +333,7 @@ fn measure_shape<T: Element, const B: usize, const DIN: usize, const DOUT: usize
     let mut dx = boxed_zero_rows::<T, B, DIN>();
     let ledger = Linear::<DIN, DOUT, T>::ledger(B);
 
-    // The strongest peer, on flat copies of the same values.
+    // The strongest peer, on the same values seen as flat slices.
     let (x_flat, w_flat, dy_flat) = (x.as_flattened(), layer.weight.as_flattened(), dy.as_flattened());
     let ones = vec![T::ONE; B];
     let (mut y_flat, mut dx_flat) = (vec![T::ZERO; B * DOUT], vec![T::ZERO; B * DIN]);
