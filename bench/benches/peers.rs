@@ -64,7 +64,7 @@ use std::hint::black_box;
 use std::time::Duration;
 use tinylinear::kernel::{Update, reference};
 use tinylinear::{Element, Grads, Linear};
-use tinylinear_bench::peer::{Gemm, View, gemm_backward, gemm_crate, gemm_forward, product_dims};
+use tinylinear_bench::peer::{self, Gemm, View, gemm_crate, product_dims};
 use tinylinear_bench::{boxed_rows, boxed_zero_rows, fill_signal, for_each_shape, shape_name};
 
 // ---------------------------------------------------------------------------
@@ -387,16 +387,16 @@ impl<T: Float, const B: usize, const DIN: usize, const DOUT: usize> Case<T, B, D
         naive::backward_bias(dy, &mut f.db);
     }
 
-    /// A GEMM peer's forward ([`gemm_forward`]).
+    /// A GEMM peer's forward ([`peer::gemm_forward`]).
     fn gemm_forward(&mut self, gemm: Gemm<T>) {
         let f = &mut self.flat;
-        gemm_forward(gemm, black_box(&f.x), &f.w, &f.b, &mut f.y);
+        peer::gemm_forward(gemm, black_box(&f.x), &f.w, &f.b, &mut f.y);
     }
 
-    /// A GEMM peer's backward ([`gemm_backward`]).
+    /// A GEMM peer's backward ([`peer::gemm_backward`]).
     fn gemm_backward(&mut self, gemm: Gemm<T>) {
         let f = &mut self.flat;
-        gemm_backward(gemm, black_box(&f.x), &f.w, black_box(&f.dy), &f.ones, (&mut f.dx, &mut f.dw, &mut f.db));
+        peer::gemm_backward(gemm, black_box(&f.x), &f.w, black_box(&f.dy), &f.ones, (&mut f.dx, &mut f.dw, &mut f.db));
     }
 
     /// Runs every implementation once and panics unless each one's outputs
