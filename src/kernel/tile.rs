@@ -409,16 +409,31 @@ fn store_forward_tile<T: Element, E: Epilogue<T>, const R: usize, const N: usize
     finish: bool,
     epilogue: E,
 ) {
-    let lanes = lanes::<T>();
+    if !finish {
+        return store_tile(acc, y, columns, Update::Overwrite);
+    }
     for (acc_row, y_row) in acc.iter().zip(y.iter_mut()) {
         for (v, &acc_v) in acc_row.iter().enumerate() {
             let skip = if v == 0 { columns.skip } else { 0 };
-            let at = columns.j + v * lanes;
-            if finish {
-                store_output(y_row, at, skip, acc_v, epilogue);
-            } else {
-                store(y_row, at, skip, acc_v, Update::Overwrite);
-            }
+            store_output(y_row, columns.j + v * lanes::<T>(), skip, acc_v, epilogue);
+        }
+    }
+}
+
+/// Stores a tile of accumulators at `columns` of its rows, or adds it to
+/// what is there, as `update` says: dW's tiles, and the forward's partial
+/// sums between packed blocks.
+#[cfg_attr(not(debug_assertions), inline(always))]
+fn store_tile<T: Element, const R: usize, const N: usize, const DOUT: usize>(
+    acc: &[[V<T>; N]; R],
+    rows: &mut [[T; DOUT]; R],
+    columns: Columns,
+    update: Update,
+) {
+    for (acc_row, row) in acc.iter().zip(rows.iter_mut()) {
+        for (v, &acc_v) in acc_row.iter().enumerate() {
+            let skip = if v == 0 { columns.skip } else { 0 };
+            store(row, columns.j + v * lanes::<T>(), skip, acc_v, update);
         }
     }
 }
@@ -1020,23 +1035,7 @@ impl<T: Element, const DIN: usize, const DOUT: usize> RowTile for PackedWeight<'
                 let Some(x_part) = x_part.first_chunk::<R>() else { return };
                 rank_one_update(&mut acc, x_part.iter().copied(), dy_v);
             }
-            store_weight_tile(&acc, dw_rows, Columns { j: self.j + p * width, skip: 0 }, self.update);
-        }
-    }
-}
-
-/// Stores (or adds) a dW tile at `columns`.
-#[cfg_attr(not(debug_assertions), inline(always))]
-fn store_weight_tile<T: Element, const R: usize, const N: usize, const DOUT: usize>(
-    acc: &[[V<T>; N]; R],
-    dw_rows: &mut [[T; DOUT]; R],
-    columns: Columns,
-    update: Update,
-) {
-    for (acc_row, dw_row) in acc.iter().zip(dw_rows.iter_mut()) {
-        for (v, &acc_v) in acc_row.iter().enumerate() {
-            let skip = if v == 0 { columns.skip } else { 0 };
-            store(dw_row, columns.j + v * lanes::<T>(), skip, acc_v, update);
+            store_tile(&acc, dw_rows, Columns { j: self.j + p * width, skip: 0 }, self.update);
         }
     }
 }
@@ -1104,7 +1103,7 @@ fn weight_tile<T: Element, const R: usize, const N: usize, const DIN: usize, con
         let dy_v: [V<T>; N] = core::array::from_fn(|v| load(dy_row, columns.j + v * lanes));
         rank_one_update(&mut acc, x_row.iter().skip(i0).copied(), &dy_v);
     }
-    store_weight_tile(&acc, dw_rows, columns, update);
+    store_tile(&acc, dw_rows, columns, update);
 }
 
 // ---------------------------------------------------------- db = Σ dY
