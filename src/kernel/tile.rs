@@ -37,9 +37,10 @@
 //! the stack, which every row block then reads in order (measured at
 //! 128 × 512 → 512, 256 rows at a time: 55 → 72 GFLOP/s). dW packs panels
 //! of dY the same way, sixteen panels at a time, and copies each row
-//! tile's strided slice of X once for all sixteen (64 KiB of stack on AVX
-//! and NEON, 32 KiB on SSE2; see `weight_packed_panels`). Smaller layers
-//! skip the copy, which there only costs time.
+//! tile's strided slice of X once for all sixteen, four tiles' slices in
+//! one pass (64 KiB of stack for dY and 12 KiB for X in f64 on AVX and
+//! NEON; 32 and 8 KiB on SSE2; see `weight_packed_panels`). Smaller
+//! layers skip the copy, which there only costs time.
 //!
 //! # Tails
 //!
@@ -955,6 +956,18 @@ const WEIGHT_PANELS: usize = 16;
 /// while every row tile of dW streams through it.
 const WEIGHT_DEPTH: usize = 64;
 
+/// Row tiles of dW whose slices of X one copy fetches: the copy reads
+/// `X_TILES · FORWARD_ROWS` contiguous inputs of each batch row (whole cache
+/// lines, where one tile's slice reads parts of one or two), and the next
+/// `X_TILES - 1` row tiles find their slices already copied. At d_in = 512
+/// this is what brought dW level with 504 (see [`weight_packed_panels`]).
+const X_TILES: usize = 4;
+
+/// The slices of X that row tiles of dW read, one per tile, each contiguous:
+/// `slices[t][r]` holds `x[r][from + t·FORWARD_ROWS ..][.. FORWARD_ROWS]`.
+/// 12 KiB of stack in f64 with AVX (6 KiB in f32).
+type XSlices<T> = [[[T; FORWARD_ROWS]; WEIGHT_DEPTH]; X_TILES];
+
 /// Every full column panel of dW from packed panels of dY; returns the
 /// first column it did not compute.
 ///
@@ -962,18 +975,21 @@ const WEIGHT_DEPTH: usize = 64;
 /// apart: at power-of-two widths all those rows fall in a few L1 and L2
 /// sets and evict one another, and the prefetcher, which does not cross
 /// pages, cannot fetch them ahead. So `WEIGHT_PANELS` panels of dY are
-/// packed at once (`WEIGHT_DEPTH` batch rows deep), and each row tile
-/// copies its slice of X once into a small contiguous block that every
+/// packed at once (`WEIGHT_DEPTH` batch rows deep), and each row tile's
+/// slice of X is copied once into a small contiguous block that every
 /// packed panel then reads from L1: one strided read of X per 16 panels
-/// instead of one per panel.
+/// instead of one per panel. One copy fetches the slices of `X_TILES` row
+/// tiles.
 ///
 /// Measured against one panel at a time, 256 rows deep, in three
 /// interleaved runs (medians): f64 128 × 512 → 512 went from 24–28 to
-/// 30–34 GFLOP/s and f32 from 64–75 to 68–79; d_in = 504, which had run a
-/// quarter faster than 512, now runs 6–7 % faster in f64 and 1–3 % in f32
-/// (512 and 504 timed in turns). Four panels at a time gained
+/// 30–34 GFLOP/s and f32 from 64–75 to 68–79. Four panels at a time gained
 /// nothing; 16 panels 32 rows deep and 8 panels 64 rows deep ran a little
-/// slower than 16 × 64.
+/// slower than 16 × 64. With one copy of X per row tile, d_in = 512 still
+/// ran 6–7 % slower than 504 in f64 (1–3 % in f32), timed in turns; with
+/// one copy per four tiles the two run level: dW at f64 128 × 512 → 512
+/// gained 4–9 % (64 × 256 → 256 and 300 × 512 → 512: 2–6 %), and f32 ran
+/// level with the copy per tile (within ±4 %, the harness's spread).
 #[inline(never)]
 fn weight_packed_panels<T: Element, const DIN: usize, const DOUT: usize>(
     x: &[[T; DIN]],
@@ -984,7 +1000,7 @@ fn weight_packed_panels<T: Element, const DIN: usize, const DOUT: usize>(
     let width = FORWARD_VECTORS * lanes::<T>();
     let full_panels = DOUT / width;
     let mut packed = [[[V::<T>::ZERO; FORWARD_VECTORS]; WEIGHT_DEPTH]; WEIGHT_PANELS];
-    let mut x_slice = [[T::ZERO; FORWARD_ROWS]; WEIGHT_DEPTH];
+    let mut x_slices: XSlices<T> = [[[T::ZERO; FORWARD_ROWS]; WEIGHT_DEPTH]; X_TILES];
     let mut panel = 0;
     while panel < full_panels {
         let count = (full_panels - panel).min(WEIGHT_PANELS);
@@ -996,10 +1012,13 @@ fn weight_packed_panels<T: Element, const DIN: usize, const DOUT: usize>(
                 }
             }
             let panels = packed.get(..count).unwrap_or(&[]);
-            let Some(x_slice) = x_slice.get_mut(..dy_rows.len()) else { return 0 };
             // Later blocks of the batch add to what the first wrote.
             let update = if block == 0 { update } else { Update::Accumulate };
-            for_each_row_block(DIN, &mut PackedWeight { x, x_slice, panels, dw: &mut *dw, j, update });
+            let x_slices = &mut x_slices;
+            for_each_row_block(
+                DIN,
+                &mut PackedWeight { x, x_slices, copied_from: None, panels, dw: &mut *dw, j, update },
+            );
         }
         panel += count;
     }
@@ -1009,7 +1028,9 @@ fn weight_packed_panels<T: Element, const DIN: usize, const DOUT: usize>(
 /// One packed block of several dY panels (batch rows of `x`), for every row of dW.
 struct PackedWeight<'a, T: Element, const DIN: usize, const DOUT: usize> {
     x: &'a [[T; DIN]],
-    x_slice: &'a mut [[T; FORWARD_ROWS]],
+    x_slices: &'a mut XSlices<T>,
+    /// The first input `x_slices` holds, once a tile has copied them.
+    copied_from: Option<usize>,
     panels: &'a [[[V<T>; FORWARD_VECTORS]; WEIGHT_DEPTH]],
     dw: &'a mut [[T; DOUT]; DIN],
     j: usize,
@@ -1020,23 +1041,49 @@ impl<T: Element, const DIN: usize, const DOUT: usize> RowTile for PackedWeight<'
     /// `R` rows of dW (inputs `first ..`) × each packed panel, over the block's batch rows.
     #[cfg_attr(not(debug_assertions), inline(always))]
     fn tile<const R: usize>(&mut self, first: usize) {
+        let held = self.copied_from.and_then(|from| {
+            let offset = first.checked_sub(from)?;
+            (offset % FORWARD_ROWS == 0).then_some(offset / FORWARD_ROWS).filter(|&t| t < X_TILES)
+        });
+        let t = held.unwrap_or_else(|| {
+            copy_x_slices(self.x, first, self.x_slices);
+            self.copied_from = Some(first);
+            0
+        });
         let Some(dw_rows) = block_mut::<_, R>(self.dw, first) else { return };
-        for (slot, x_row) in self.x_slice.iter_mut().zip(self.x) {
-            let (Some(slot), Some(x_part)) =
-                (slot.first_chunk_mut::<R>(), x_row.get(first..).and_then(<[T]>::first_chunk::<R>))
-            else {
-                return;
-            };
-            *slot = *x_part;
-        }
+        let x_slice = self.x_slices.get(t).and_then(|slice| slice.get(..self.x.len())).unwrap_or(&[]);
         let width = FORWARD_VECTORS * lanes::<T>();
         for (p, panel) in self.panels.iter().enumerate() {
             let mut acc = [[V::<T>::ZERO; FORWARD_VECTORS]; R];
-            for (dy_v, x_part) in panel.iter().zip(self.x_slice.iter()) {
+            for (dy_v, x_part) in panel.iter().zip(x_slice) {
                 let Some(x_part) = x_part.first_chunk::<R>() else { return };
                 rank_one_update(&mut acc, x_part.iter().copied(), dy_v);
             }
             store_tile(&acc, dw_rows, Columns { j: self.j + p * width, skip: 0 }, self.update);
+        }
+    }
+}
+
+/// Copies the inputs `first ..` of each batch row of `x` into `slices`,
+/// `FORWARD_ROWS` per slice, `X_TILES` slices' worth (fewer at the end of a row).
+#[cfg_attr(not(debug_assertions), inline(always))]
+fn copy_x_slices<T: Element, const DIN: usize>(x: &[[T; DIN]], first: usize, slices: &mut XSlices<T>) {
+    for (r, x_row) in x.iter().enumerate() {
+        let inputs = x_row.get(first..).unwrap_or(&[]);
+        if let Some(inputs) = inputs.first_chunk::<{ X_TILES * FORWARD_ROWS }>() {
+            for (slice, tile_inputs) in slices.iter_mut().zip(inputs.as_chunks::<FORWARD_ROWS>().0) {
+                if let Some(slot) = slice.get_mut(r) {
+                    *slot = *tile_inputs;
+                }
+            }
+        } else {
+            for (slice, tile_inputs) in slices.iter_mut().zip(inputs.chunks(FORWARD_ROWS)) {
+                if let Some(slot) = slice.get_mut(r) {
+                    for (value, &input) in slot.iter_mut().zip(tile_inputs) {
+                        *value = input;
+                    }
+                }
+            }
         }
     }
 }
