@@ -1006,9 +1006,14 @@ fn weight_packed_panels<T: Element, const DIN: usize, const DOUT: usize>(
         let count = (full_panels - panel).min(WEIGHT_PANELS);
         let j = panel * width;
         for (block, (x, dy_rows)) in x.chunks(WEIGHT_DEPTH).zip(dy.chunks(WEIGHT_DEPTH)).enumerate() {
-            for (p, slots) in packed.iter_mut().take(count).enumerate() {
-                for (slot, dy_row) in slots.iter_mut().zip(dy_rows) {
-                    *slot = core::array::from_fn(|v| load(dy_row, j + p * width + v * lanes::<T>()));
+            // Row by row: each row of dY gives all the panels' columns in one
+            // contiguous read. Panel by panel, which read one panel's width
+            // from each row in turn, dW ran 2–4 % slower at f64 128 × 512 → 512.
+            for (r, dy_row) in dy_rows.iter().enumerate() {
+                for (p, slots) in packed.iter_mut().take(count).enumerate() {
+                    if let Some(slot) = slots.get_mut(r) {
+                        *slot = core::array::from_fn(|v| load(dy_row, j + p * width + v * lanes::<T>()));
+                    }
                 }
             }
             let panels = packed.get(..count).unwrap_or(&[]);
