@@ -1019,11 +1019,9 @@ fn weight_packed_panels<T: Element, const DIN: usize, const DOUT: usize>(
             let panels = packed.get(..count).unwrap_or(&[]);
             // Later blocks of the batch add to what the first wrote.
             let update = if block == 0 { update } else { Update::Accumulate };
-            let x_slices = &mut x_slices;
-            for_each_row_block(
-                DIN,
-                &mut PackedWeight { x, x_slices, copied_from: None, panels, dw: &mut *dw, j, update },
-            );
+            let mut tiles =
+                PackedWeight { x, x_slices: &mut x_slices, copied_from: None, panels, dw: &mut *dw, j, update };
+            for_each_row_block(DIN, &mut tiles);
         }
         panel += count;
     }
