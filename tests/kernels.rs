@@ -38,14 +38,17 @@ fn check_shape<T: Element, const DIN: usize, const DOUT: usize>(seed: u64) {
 /// Checks every pass of a `DIN → DOUT` layer at each of `batches`.
 fn check_shape_at<T: Element, const DIN: usize, const DOUT: usize>(seed: u64, batches: &[usize]) {
     let mut data = Data::new(seed);
-    let mut layer = Linear::<DIN, DOUT, T>::zeroed();
+    // On the heap: the shapes that pack hold 512 KiB or more of W, and
+    // unoptimised test code would copy it through the stack.
+    let mut layer = Linear::<DIN, DOUT, T>::boxed_zeroed();
     for w in layer.weight.as_flattened_mut() {
         *w = T::from_f64(data.mixed());
     }
     for b in &mut layer.bias {
         *b = T::from_f64(data.mixed());
     }
-    let no_bias = LinearNoBias::new(layer.weight);
+    let mut no_bias = LinearNoBias::<DIN, DOUT, T>::boxed_zeroed();
+    no_bias.weight.copy_from_slice(&layer.weight);
     let (w, b) = (flat(&layer.weight), flat(&[layer.bias]));
 
     for &batch in batches {
@@ -71,15 +74,16 @@ fn check_shape_at<T: Element, const DIN: usize, const DOUT: usize>(seed: u64, ba
 
         // Overwrite: stale values in the outputs must not leak into the result.
         let mut dx = vec![[T::from_f64(7.0); DIN]; batch];
-        let mut grads = Grads::new([[T::from_f64(-3.0); DOUT]; DIN], [T::from_f64(5.0); DOUT]);
+        let mut grads = Grads::<DIN, DOUT, T>::boxed_zeroed();
+        grads.weight.as_flattened_mut().fill(T::from_f64(-3.0));
+        grads.bias.fill(T::from_f64(5.0));
         layer.backward_overwrite_slice(&x, &dy, &mut dx, &mut grads).unwrap();
         assert_close(&what("dX = dY·Wᵀ"), dx.as_flattened(), &expected_dx);
         assert_close(&what("dW = Xᵀ·dY (overwrite)"), grads.weight.as_flattened(), &expected_dw);
         assert_close(&what("db = Σ dY (overwrite)"), &grads.bias, &expected_db);
 
         // Accumulate: adds onto whatever the gradients held.
-        let old = grads.clone();
-        let (old_w, old_b) = (flat(&old.weight), flat(&[old.bias]));
+        let (old_w, old_b) = (flat(&grads.weight), flat(&[grads.bias]));
         layer.backward_slice(&x, &dy, &mut dx, &mut grads).unwrap();
         assert_close(&what("dX (accumulating call)"), dx.as_flattened(), &expected_dx);
         assert_close(
@@ -91,7 +95,7 @@ fn check_shape_at<T: Element, const DIN: usize, const DOUT: usize>(seed: u64, ba
 
         // The bias-free layer computes the same dX and dW.
         let mut dx_nb = vec![[T::ZERO; DIN]; batch];
-        let mut grads_nb = GradsNoBias::zeroed();
+        let mut grads_nb = GradsNoBias::<DIN, DOUT, T>::boxed_zeroed();
         no_bias.backward_overwrite_slice(&x, &dy, &mut dx_nb, &mut grads_nb).unwrap();
         assert_close(&what("no bias: dX"), dx_nb.as_flattened(), &expected_dx);
         assert_close(&what("no bias: dW"), grads_nb.weight.as_flattened(), &expected_dw);
@@ -135,18 +139,30 @@ fn odd_larger_shapes_match_the_f64_oracle() {
     check_shape::<f32, 3, 257>(5);
 }
 
-/// The large-shape kernels pack 512-deep panels of W (forward) and sixteen
-/// 64-deep panels of dY at a time (dW) once W outgrows 64 KiB and the batch
-/// has two row tiles, and dX packs 512-deep blocks of Wᵀ at any size once
-/// the batch has two row tiles: depths and batches that cross a packed
-/// block, with ragged panels and rows. 61 → 300 (f32) and 43 → 261 (f64)
-/// have more panels than one dW pass packs.
-/// The largest batches split the forward into two groups of rows: packed at
-/// 300 → 70 (f32, 520 rows) and 261 → 37 (f64, 300 rows), unpacked at
-/// 97 → 93 (f32, 400 rows).
+/// Large layers take other paths: the forward packs 512-deep blocks of a
+/// panel of W once the panel cannot stay in L2 in place (`d_in` times the
+/// power-of-two factor of W's row spacing passes 512 KiB), dW packs
+/// sixteen 64-deep panels of dY at a time once the batch makes an in-place
+/// tile's lines claim more than 128 KiB, and dX packs 512-deep blocks of Wᵀ
+/// at any size (AVX). Each needs two row tiles. Shapes and batches here
+/// cross a packed block, with ragged rows, inputs and batches:
+/// - the packed forward: 531 → 256 (f32: a second block 19 deep) and
+///   520 → 128 (f64: 8 deep, and at 131 rows two groups of rows sharing
+///   one packed block);
+/// - packed dW: those two at 131 rows (three 64-row blocks of dY), and
+///   97 → 1024 (f32) and 43 → 512 (f64), at 65 and 70 rows, with more panels than one pass
+///   packs and a short copy of X at the end of each row of dW;
+/// - the same kernels in place, with column tails, and at 400 and 520
+///   rows in several groups of rows: 300 → 70, 261 → 37, 97 → 93,
+///   129 → 129, 61 → 300, 43 → 261, 531 → 70 and 520 → 37;
+/// - dX past one block of Wᵀ: 41 → 603 (f32), 19 → 530 (f64).
 #[test]
 #[cfg_attr(miri, ignore = "too slow under Miri")]
-fn packed_panels_across_block_edges_match_the_f64_oracle() {
+fn large_layers_across_block_edges_match_the_f64_oracle() {
+    check_shape_at::<f32, 531, 256>(30, &[12, 13, 131]);
+    check_shape_at::<f64, 520, 128>(31, &[12, 19, 131]);
+    check_shape_at::<f32, 97, 1024>(32, &[32, 65]);
+    check_shape_at::<f64, 43, 512>(33, &[32, 70]);
     check_shape_at::<f32, 300, 70>(6, &[11, 12, 13, 20, 33, 520]);
     check_shape_at::<f64, 261, 37>(7, &[12, 14, 19, 300]);
     check_shape_at::<f32, 129, 129>(8, &[255, 256, 257, 300]);
@@ -154,7 +170,6 @@ fn packed_panels_across_block_edges_match_the_f64_oracle() {
     check_shape_at::<f32, 97, 93>(12, &[400]);
     check_shape_at::<f32, 61, 300>(13, &[12, 64, 65, 131]);
     check_shape_at::<f64, 43, 261>(14, &[13, 64, 70]);
-    // The forward's depth is d_in: a second, short block of W past 512.
     check_shape_at::<f32, 531, 70>(15, &[12, 13, 33]);
     check_shape_at::<f64, 520, 37>(16, &[12, 19]);
     // dX's depth is d_out: blocks of Wᵀ past 512, a ragged last 8 × 8 (or
@@ -168,7 +183,7 @@ fn packed_panels_across_block_edges_match_the_f64_oracle() {
 /// says (∞·0 = NaN, ∞ − ∞ = NaN, NaN anywhere in a sum).
 fn check_non_finite<T: Element, const DIN: usize, const DOUT: usize>(seed: u64, batch: usize) {
     let mut data = Data::new(seed);
-    let mut layer = Linear::<DIN, DOUT, T>::zeroed();
+    let mut layer = Linear::<DIN, DOUT, T>::boxed_zeroed();
     for w in layer.weight.as_flattened_mut().iter_mut().chain(&mut layer.bias) {
         *w = T::from_f64(data.mixed());
     }
@@ -187,7 +202,7 @@ fn check_non_finite<T: Element, const DIN: usize, const DOUT: usize>(seed: u64, 
     layer.forward_slice(&x, &mut y).unwrap();
     assert_close(&what("Y"), y.as_flattened(), &common::forward(&xf, &w, Some(&b), batch, DIN, DOUT));
     let mut dx = vec![[T::ZERO; DIN]; batch];
-    let mut grads = Grads::zeroed();
+    let mut grads = Grads::<DIN, DOUT, T>::boxed_zeroed();
     layer.backward_overwrite_slice(&x, &dy, &mut dx, &mut grads).unwrap();
     assert_close(&what("dX"), dx.as_flattened(), &common::backward_input(&dyf, &w, batch, DIN, DOUT));
     let expected_dw = common::backward_weight(&xf, &dyf, None, batch, DIN, DOUT);
@@ -196,7 +211,8 @@ fn check_non_finite<T: Element, const DIN: usize, const DOUT: usize>(seed: u64, 
 }
 
 /// Non-finite values through every kernel path: batch 1 (GEMV, outer
-/// product), plain tiles, the packed forward and dW, the packed dX.
+/// product), plain tiles, the packed dX, and the packed forward and dW
+/// (129 → 1024 in f32 and 257 → 256 in f64, both packing).
 #[test]
 #[cfg_attr(miri, ignore = "too slow under Miri")]
 fn non_finite_values_propagate_on_every_kernel_path() {
@@ -207,6 +223,8 @@ fn non_finite_values_propagate_on_every_kernel_path() {
     check_non_finite::<f64, 97, 93>(24, 12);
     check_non_finite::<f32, 41, 300>(25, 13);
     check_non_finite::<f64, 19, 261>(26, 12);
+    check_non_finite::<f32, 129, 1024>(27, 33);
+    check_non_finite::<f64, 257, 256>(28, 70);
 }
 
 #[test]

@@ -32,15 +32,19 @@
 //! columns of them for a packed one. Rows of W lie `DOUT` elements
 //! apart, and at power-of-two widths (512 f32 = 2 KiB) a panel's rows all
 //! map to two of L1's 64 sets: the panel cannot stay in L1 however small
-//! it is. Once W is over 64 KiB and the batch has two row tiles, each panel
-//! is therefore copied, 512 rows of W at a time, into a 32 KiB block on
-//! the stack, which every row block then reads in order (measured at
-//! 128 × 512 → 512, 256 rows at a time: 55 → 72 GFLOP/s). dW packs panels
-//! of dY the same way, sixteen panels at a time, and copies each row
-//! tile's strided slice of X once for all sixteen, four tiles' slices in
-//! one pass (64 KiB of stack for dY and 12 KiB for X in f64 on AVX and
-//! NEON; 32 and 8 KiB on SSE2; see `weight_packed_panels`). Smaller
-//! layers skip the copy, which there only costs time.
+//! it is. Read in place, it comes from L2 for every row block after the
+//! first, which is as fast as a copy while L2 holds all its rows; past
+//! that (`weight_packs`: at 128 × 512 → 512, say), once the batch has two
+//! row tiles, each panel is copied, 512 rows of W at a time, into a
+//! 32 KiB block on the stack, which every row block then reads in order
+//! (measured at 128 × 512 → 512, 256 rows at a time: 55 → 72 GFLOP/s).
+//! dW packs panels of dY the same way, sixteen panels at a time, and
+//! copies each row tile's strided slice of X once for all sixteen, four
+//! tiles' slices in one pass (64 KiB of stack for dY and 12 KiB for X in
+//! f64 on AVX and NEON; 32 and 8 KiB on SSE2; see `weight_packed_panels`),
+//! once the lines that a tile would read in place claim more than four
+//! L1s (`weight_gradient_packs`). Smaller layers and batches skip the
+//! copies, which there only cost time.
 //!
 //! # Tails
 //!
@@ -173,7 +177,7 @@ pub fn forward<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: usize>(
     if let ([x_row], [y_row]) = (x, &mut *y) {
         return forward_one_row(x_row, weight, bias, y_row, epilogue);
     }
-    if packs::<T, DIN, DOUT>(x.len()) {
+    if forward_packs::<T, DIN, DOUT>(x.len()) {
         return forward_packed_groups(x, weight, bias, y, epilogue);
     }
     let group = forward_group_rows::<T, DIN, DOUT>(x.len());
@@ -249,7 +253,7 @@ fn forward_group<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: usize
     packed: Option<&mut PackedBlock<T>>,
     epilogue: E,
 ) {
-    let packed = packed.filter(|_| packs::<T, DIN, DOUT>(x.len()));
+    let packed = packed.filter(|_| forward_packs::<T, DIN, DOUT>(x.len()));
     for_each_column_block::<T, _, FORWARD_VECTORS, DOUT>(0, &mut ForwardGroup { x, weight, bias, y, packed, epilogue });
 }
 
@@ -502,7 +506,8 @@ impl<T: Element, E: Epilogue<T>, const N: usize, const DIN: usize, const DOUT: u
 // Rows of W lie `DOUT` elements apart. When that stride is a multiple of
 // 4 KiB / 8 (the span of one L1 way), a column panel's rows all fall into
 // a handful of L1 sets, and the panel is evicted before the next row block
-// can reuse it. For large batches the forward therefore copies each panel,
+// can reuse it: the next block reads it from L2. When L2's sets cannot
+// hold it either (see `weight_packs`), the forward copies each panel,
 // `PACK_DEPTH` rows deep, into a contiguous block on the stack, which
 // every row block of the group then reads in order, from L1 or from L2
 // with the prefetcher ahead of it.
@@ -514,25 +519,48 @@ impl<T: Element, E: Epilogue<T>, const N: usize, const DIN: usize, const DOUT: u
 /// L1; at f64 64 × 1024 → 256 the forward lost 8–10 %.
 const PACK_DEPTH: usize = 512;
 
-/// A W this small (twice L1) keeps its panels in L1 and L2 however they
-/// are strided; packing it only costs (measured: 128 → 64 ran 10 % slower).
-const PACK_MIN_BYTES: u64 = 64 * 1024;
+/// The L2 size the forward's packing rule assumes: 512 KiB, as on AMD's
+/// Zen 2 to 4. (Intel's recent cores have 1.25–2 MiB, Apple's more: there
+/// some layers pack that could have read W in place.)
+const L2_BYTES: u64 = 512 * 1024;
 
-/// Whether a `din → dout` weight of `elem_bytes`-byte elements is large
-/// enough to be packed: the half of [`packs`] that the stack bound needs.
-const fn weight_packs(din: usize, dout: usize, elem_bytes: usize) -> bool {
-    (din as u64).saturating_mul(dout as u64).saturating_mul(elem_bytes as u64) > PACK_MIN_BYTES
+/// The cache that rows `spacing` bytes apart each claim: the power-of-two
+/// factor of `spacing`, at least a 64-byte line. A cache picks a line's set
+/// from the address's low bits, so such rows use only one set in every
+/// `aliasing / 64`, and `n` of them fit in a cache of `C` bytes, whatever
+/// its associativity, when `n · aliasing ≤ C`.
+const fn aliasing(spacing: u64) -> u64 {
+    let power_of_two = spacing & spacing.wrapping_neg();
+    if power_of_two > 64 { power_of_two } else { 64 }
 }
 
-/// Whether the forward and dW kernels pack panels for `rows` batch rows:
-/// at least two row tiles to share each packed block, and a W too large
-/// for L1 and L2 to hold its strided panels.
-const fn packs<T: Element, const DIN: usize, const DOUT: usize>(rows: usize) -> bool {
+/// Whether the forward packs the panels of a `din → dout` weight of
+/// `elem_bytes`-byte elements, for batches of two row tiles or more: when
+/// the `din` rows of one panel, `dout` elements apart, cannot all stay in
+/// L2 (see [`aliasing`]).
+///
+/// If they can, every row tile after the first reads the panel in place
+/// from L2 about as fast as from a packed copy, and packing only adds a
+/// pass over W; if not, each row tile would fetch the panel from L3 again.
+/// Timed in turns, W read in place against packed: f32 64 × 256 → 256
+/// +7–11 %, 64 × 512 → 256 +8–11 %, 32 × 256 → 256 +14–21 %, 200 → 264
+/// +10 %, f64 64 × 256 → 256 +8–11 % (all within L2); f32 128 × 512 → 512
+/// −6 to −16 %, 300 × 512 → 512 −7 % and 64 × 256 → 1024 −3 to −5 % (all
+/// twice L2).
+const fn weight_packs(din: usize, dout: usize, elem_bytes: usize) -> bool {
+    let spacing = (dout as u64).saturating_mul(elem_bytes as u64);
+    (din as u64).saturating_mul(aliasing(spacing)) > L2_BYTES
+}
+
+/// Whether the forward packs panels of W for `rows` batch rows: at least
+/// two row tiles to share each packed block, and a panel that L2 cannot
+/// hold in place (see [`weight_packs`]).
+const fn forward_packs<T: Element, const DIN: usize, const DOUT: usize>(rows: usize) -> bool {
     rows >= 2 * FORWARD_ROWS && weight_packs(DIN, DOUT, size_of::<T>())
 }
 
 /// Stack bytes of the forward's packed block for a `din → dout` layer of
-/// `elem_bytes`-byte elements: 0 for a layer too small to pack. (`f32x8`
+/// `elem_bytes`-byte elements: 0 for a layer that never packs. (`f32x8`
 /// and `f64x4` are both 32 bytes.)
 pub(super) const fn forward_pack_stack_bytes(din: usize, dout: usize, elem_bytes: usize) -> u64 {
     if weight_packs(din, dout, elem_bytes) { (PACK_DEPTH * FORWARD_VECTORS * 32) as u64 } else { 0 }
@@ -937,7 +965,7 @@ pub fn backward_weight<T: Element, const DIN: usize, const DOUT: usize>(
         return weight_outer_product(x_row, dy_row, dw, update);
     }
     let mut from = 0;
-    if packs::<T, DIN, DOUT>(dy.len()) {
+    if weight_gradient_packs::<T, DIN, DOUT>(dy.len()) {
         from = weight_packed_panels(x, dy, dw, update);
     }
     if from < DOUT {
@@ -973,6 +1001,38 @@ fn weight_outer_product<T: Element, const DIN: usize, const DOUT: usize>(
             }
         }
     }
+}
+
+/// A W this small (twice L1) keeps its panels in L1 and L2 however they
+/// are strided: dW never packs it.
+const WEIGHT_GRADIENT_PACK_MIN_BYTES: u64 = 64 * 1024;
+
+/// The cache (see [`aliasing`]) that the lines one in-place dW tile reads
+/// for each panel may claim before dW packs instead: four L1s, a bound
+/// drawn from measurements rather than derived.
+const WEIGHT_GRADIENT_IN_PLACE_BYTES: u64 = 128 * 1024;
+
+/// Whether dW packs panels of dY and copies slices of X (see
+/// [`weight_packed_panels`]) for `rows` batch rows: two row tiles or more,
+/// a W over 64 KiB, and more than [`WEIGHT_GRADIENT_IN_PLACE_BYTES`]
+/// claimed by the lines an in-place tile reads for each panel: `rows` of X
+/// (`DIN` elements apart, the same for every panel of the tile) and `rows`
+/// of dY (`DOUT` apart).
+///
+/// Timed in turns, dW in place against packed, within the bound: f32
+/// 32 × 256 → 256 +15–20 %, 64 × 256 → 256 +10–17 %, 200 → 264 +17–18 %;
+/// f64 32 × 256 → 256 +5–10 %, 200 → 264 +19–28 %. Past it: f32 64 × 256 →
+/// 512 −8 %, 64 × 256 → 1024 −11 %, 64 × 512 → 256 −9 %, 128 × 256 → 256
+/// −7 %; f64 64 × 256 → 128 −6 %, 128 × 256 → 256 −8 %. It packs f32
+/// 64 × 128 → 1024, which ran 6–21 % faster in place.
+const fn weight_gradient_packs<T: Element, const DIN: usize, const DOUT: usize>(rows: usize) -> bool {
+    let elem_bytes = size_of::<T>() as u64;
+    let weight_bytes = (DIN as u64).saturating_mul(DOUT as u64).saturating_mul(elem_bytes);
+    let lines = aliasing((DIN as u64).saturating_mul(elem_bytes))
+        .saturating_add(aliasing((DOUT as u64).saturating_mul(elem_bytes)));
+    rows >= 2 * FORWARD_ROWS
+        && weight_bytes > WEIGHT_GRADIENT_PACK_MIN_BYTES
+        && (rows as u64).saturating_mul(lines) > WEIGHT_GRADIENT_IN_PLACE_BYTES
 }
 
 /// dY panels packed together for one pass over the rows of dW.
@@ -1213,12 +1273,17 @@ mod tests {
     use super::forward_group_rows;
 
     /// The batches that tests/kernels.rs runs to cross forward groups do
-    /// split in two, packed and unpacked; smaller batches stay whole.
+    /// split into equal groups: two of a packed W (520 → 128 f64 at 131
+    /// rows, 512 rows deep per block within 512 KiB) and two of a W read in
+    /// place (97 → 93 f32 at 400 rows, whole rows within 128 KiB); five at
+    /// 300 → 70 f32 (520 rows) and 261 → 37 f64 (300). Smaller batches stay
+    /// whole.
     #[test]
-    fn group_crossing_batches_split_in_two_equal_groups() {
-        assert_eq!(forward_group_rows::<f32, 300, 70>(520), 260);
-        assert_eq!(forward_group_rows::<f64, 261, 37>(300), 150);
+    fn group_crossing_batches_split_in_equal_groups() {
+        assert_eq!(forward_group_rows::<f64, 520, 128>(131), 66);
         assert_eq!(forward_group_rows::<f32, 97, 93>(400), 200);
+        assert_eq!(forward_group_rows::<f32, 300, 70>(520), 104);
+        assert_eq!(forward_group_rows::<f64, 261, 37>(300), 60);
         assert_eq!(forward_group_rows::<f32, 300, 70>(33), 34);
         assert_eq!(forward_group_rows::<f32, 512, 512>(128), 128);
     }

@@ -12,11 +12,13 @@
 //! The stack bound is an allowance, not a derivation: the forward kernels
 //! call nothing but `memcpy`/`memset`, never recurse, and keep at most one
 //! register tile of accumulators (12 vectors of 32 bytes on AVX2/NEON) and
-//! one output row in flight. On SIMD backends, a layer whose W passes
-//! 64 KiB also packs panels of W into a block on the stack (16 KiB on SSE2,
-//! 32 KiB on AVX and NEON), which the bound then includes; the scalar path
-//! of microcontrollers never packs. `examples/firmware` paints the stack of a
-//! Cortex-M4F, runs the forward and fails if the high-water mark passes it.
+//! one output row in flight. On SIMD backends, a layer whose panels of W
+//! would not stay in L2 in place (more than 512 KiB of W, with rows a
+//! power of two apart: 512 × 512 f32, not 256 × 256) also packs panels of
+//! W into a block on the stack (16 KiB on SSE2, 32 KiB on AVX and NEON),
+//! which the bound then includes; the scalar path of microcontrollers
+//! never packs. `examples/firmware` paints the stack of a Cortex-M4F, runs
+//! the forward and fails if the high-water mark passes it.
 //!
 //! # Examples
 //!
