@@ -845,8 +845,25 @@ fn input_packed_panels<T: Element, const DIN: usize, const DOUT: usize>(
     weight: &[[T; DOUT]; DIN],
     dx: &mut [[T; DIN]],
 ) -> usize {
+    // A block no deeper than dY is wide: zeroing all 32 KiB for every call
+    // cost 5 % of dX at f32 32 × 128 → 64 (3 % in f64).
+    if DOUT <= PACK_DEPTH {
+        input_panels_through(dy, weight, dx, &mut [[V::<T>::ZERO; FORWARD_VECTORS]; DOUT])
+    } else {
+        input_panels_through(dy, weight, dx, &mut [[V::<T>::ZERO; FORWARD_VECTORS]; PACK_DEPTH])
+    }
+}
+
+/// [`input_packed_panels`] with `packed` for its block of Wᵀ.
+#[cfg(target_feature = "avx")]
+#[cfg_attr(not(debug_assertions), inline(always))]
+fn input_panels_through<T: Element, const DIN: usize, const DOUT: usize>(
+    dy: &[[T; DOUT]],
+    weight: &[[T; DOUT]; DIN],
+    dx: &mut [[T; DIN]],
+    packed: &mut [[V<T>; FORWARD_VECTORS]],
+) -> usize {
     let lanes = lanes::<T>();
-    let mut packed = [[V::<T>::ZERO; FORWARD_VECTORS]; PACK_DEPTH];
     let mut i = 0;
     while i + FORWARD_VECTORS * lanes <= DIN {
         let mut k0 = 0;
