@@ -39,7 +39,8 @@ fn the_stack_bound_counts_the_packed_block_where_the_kernels_pack() {
         assert!(bound >= row_and_frame + 8 * 1024, "{bound} bytes leave out the packed block");
     }
     assert_eq!(Linear::<512, 512>::ledger(64).forward_stack_bytes(), bound);
-    // 256 × 256 f32 rows lie 1 KiB apart: a panel's 256 rows stay in L2 in
-    // place, so the forward never packs it and the bound has no block.
+    // 256 × 256 f32 rows lie 1 KiB apart: read in place, a panel's 256 rows
+    // claim 256 KiB of cache, so the forward never packs it and the bound
+    // has no block.
     assert_eq!(Linear::<256, 256>::FORWARD_STACK_BYTES, budget::FORWARD_STACK_FRAME + 256 * 4);
 }

@@ -33,17 +33,18 @@
 //! apart, and at power-of-two widths (512 f32 = 2 KiB) a panel's rows all
 //! map to two of L1's 64 sets: the panel cannot stay in L1 however small
 //! it is. Read in place, it comes from L2 for every row block after the
-//! first, which is as fast as a copy while L2 holds all its rows; past
-//! that (`weight_packs`: at 128 × 512 → 512, say), once the batch has two
-//! row tiles, each panel is copied, 512 rows of W at a time, into a
-//! 32 KiB block on the stack, which every row block then reads in order
-//! (measured at 128 × 512 → 512, 256 rows at a time: 55 → 72 GFLOP/s).
+//! first, which measured as fast as a copy while its rows claim no more
+//! than 512 KiB of cache. Past that (`weight_packs`: at 128 × 512 → 512,
+//! say), once the batch has two row tiles, each panel is copied, 512 rows
+//! of W at a time, into a 32 KiB block on the stack, which every row block
+//! then reads in order (measured at 128 × 512 → 512, 256 rows at a time:
+//! 55 → 72 GFLOP/s).
 //! dW packs panels of dY the same way, sixteen panels at a time, and
 //! copies each row tile's strided slice of X once for all sixteen, four
 //! tiles' slices in one pass (64 KiB of stack for dY and 12 KiB for X in
 //! f64 on AVX and NEON; 32 and 8 KiB on SSE2; see `weight_packed_panels`),
-//! once the lines that a tile would read in place claim more than four
-//! L1s (`weight_gradient_packs`). Smaller layers and batches skip the
+//! once the lines that a tile would read in place claim more than 128 KiB
+//! of cache (`weight_gradient_packs`). Smaller layers and batches skip the
 //! copies, which there only cost time.
 //!
 //! # Tails
@@ -506,8 +507,8 @@ impl<T: Element, E: Epilogue<T>, const N: usize, const DIN: usize, const DOUT: u
 // Rows of W lie `DOUT` elements apart. When that stride is a multiple of
 // 4 KiB / 8 (the span of one L1 way), a column panel's rows all fall into
 // a handful of L1 sets, and the panel is evicted before the next row block
-// can reuse it: the next block reads it from L2. When L2's sets cannot
-// hold it either (see `weight_packs`), the forward copies each panel,
+// can reuse it: the next block reads it from L2. When its rows claim too
+// much of L2 as well (see `weight_packs`), the forward copies each panel,
 // `PACK_DEPTH` rows deep, into a contiguous block on the stack, which
 // every row block of the group then reads in order, from L1 or from L2
 // with the prefetcher ahead of it.
@@ -519,10 +520,13 @@ impl<T: Element, E: Epilogue<T>, const N: usize, const DIN: usize, const DOUT: u
 /// L1; at f64 64 × 1024 → 256 the forward lost 8–10 %.
 const PACK_DEPTH: usize = 512;
 
-/// The L2 size the forward's packing rule assumes: 512 KiB, as on AMD's
-/// Zen 2 to 4. (Intel's recent cores have 1.25–2 MiB, Apple's more: there
-/// some layers pack that could have read W in place.)
-const L2_BYTES: u64 = 512 * 1024;
+/// How much cache the rows of one panel of W may claim (see [`aliasing`])
+/// before the forward packs them: 512 KiB, a bound fitted to measurements
+/// rather than derived. They were taken on an Intel Xeon core (48 KiB L1,
+/// 2 MiB L2), where reading W in place won at every shape whose panel
+/// claimed 512 KiB or less and lost at every one that claimed 1 MiB.
+/// (512 KiB is also all of L2 on AMD's Zen 2 to 4.)
+const IN_PLACE_PANEL_BYTES: u64 = 512 * 1024;
 
 /// The cache that rows `spacing` bytes apart each claim: the power-of-two
 /// factor of `spacing`, at least a 64-byte line. A cache picks a line's set
@@ -536,25 +540,24 @@ const fn aliasing(spacing: u64) -> u64 {
 
 /// Whether the forward packs the panels of a `din → dout` weight of
 /// `elem_bytes`-byte elements, for batches of two row tiles or more: when
-/// the `din` rows of one panel, `dout` elements apart, cannot all stay in
-/// L2 (see [`aliasing`]).
+/// the `din` rows of one panel, `dout` elements apart, claim more than
+/// [`IN_PLACE_PANEL_BYTES`] of cache (see [`aliasing`]).
 ///
-/// If they can, every row tile after the first reads the panel in place
-/// from L2 about as fast as from a packed copy, and packing only adds a
-/// pass over W; if not, each row tile would fetch the panel from L3 again.
-/// Timed in turns, W read in place against packed: f32 64 × 256 → 256
-/// +7–11 %, 64 × 512 → 256 +8–11 %, 32 × 256 → 256 +14–21 %, 200 → 264
-/// +10 %, f64 64 × 256 → 256 +8–11 % (all within L2); f32 128 × 512 → 512
-/// −6 to −16 %, 300 × 512 → 512 −7 % and 64 × 256 → 1024 −3 to −5 % (all
-/// twice L2).
+/// Read in place, a panel comes from L2 for every row tile after the
+/// first; packed, it costs a pass over W before any tile runs. Timed in
+/// turns, W read in place against packed: f32 64 × 256 → 256 +7–11 %,
+/// 64 × 512 → 256 +8–11 %, 32 × 256 → 256 +14–21 %, 200 → 264 +10 %, f64
+/// 64 × 256 → 256 +8–11 % (all claiming 512 KiB or less); f32 128 × 512 →
+/// 512 −6 to −16 %, 300 × 512 → 512 −7 % and 64 × 256 → 1024 −3 to −5 %
+/// (1 MiB each).
 const fn weight_packs(din: usize, dout: usize, elem_bytes: usize) -> bool {
     let spacing = (dout as u64).saturating_mul(elem_bytes as u64);
-    (din as u64).saturating_mul(aliasing(spacing)) > L2_BYTES
+    (din as u64).saturating_mul(aliasing(spacing)) > IN_PLACE_PANEL_BYTES
 }
 
 /// Whether the forward packs panels of W for `rows` batch rows: at least
-/// two row tiles to share each packed block, and a panel that L2 cannot
-/// hold in place (see [`weight_packs`]).
+/// two row tiles to share each packed block, and a panel that claims too
+/// much cache to be read in place (see [`weight_packs`]).
 const fn forward_packs<T: Element, const DIN: usize, const DOUT: usize>(rows: usize) -> bool {
     rows >= 2 * FORWARD_ROWS && weight_packs(DIN, DOUT, size_of::<T>())
 }
@@ -1025,8 +1028,9 @@ fn weight_outer_product<T: Element, const DIN: usize, const DOUT: usize>(
 const WEIGHT_GRADIENT_PACK_MIN_BYTES: u64 = 64 * 1024;
 
 /// The cache (see [`aliasing`]) that the lines one in-place dW tile reads
-/// for each panel may claim before dW packs instead: four L1s, a bound
-/// drawn from measurements rather than derived.
+/// for each panel may claim before dW packs instead: 128 KiB, a bound
+/// fitted to measurements (on the core of [`IN_PLACE_PANEL_BYTES`])
+/// rather than derived.
 const WEIGHT_GRADIENT_IN_PLACE_BYTES: u64 = 128 * 1024;
 
 /// Whether dW packs panels of dY and copies slices of X (see

@@ -13,7 +13,7 @@
 //! call nothing but `memcpy`/`memset`, never recurse, and keep at most one
 //! register tile of accumulators (12 vectors of 32 bytes on AVX2/NEON) and
 //! one output row in flight. On SIMD backends, a layer whose panels of W
-//! would not stay in L2 in place (more than 512 KiB of W, with rows a
+//! would claim too much of L2 in place (more than 512 KiB of W, with rows a
 //! power of two apart: 512 × 512 f32, not 256 × 256) also packs panels of
 //! W into a block on the stack (16 KiB on SSE2, 32 KiB on AVX and NEON),
 //! which the bound then includes; the scalar path of microcontrollers
