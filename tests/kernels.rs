@@ -140,17 +140,18 @@ fn odd_larger_shapes_match_the_f64_oracle() {
 }
 
 /// Large layers take other paths: the forward packs 512-deep blocks of a
-/// panel of W once the panel cannot stay in L2 in place (`d_in` times the
-/// power-of-two factor of W's row spacing passes 512 KiB), dW packs
-/// sixteen 64-deep panels of dY at a time once the batch makes an in-place
-/// tile's lines claim more than 128 KiB, and dX packs 512-deep blocks of Wᵀ
-/// at any size (AVX). Each needs two row tiles. Shapes and batches here
-/// cross a packed block, with ragged rows, inputs and batches:
+/// panel of W once the panel's rows, read in place, would claim more than
+/// 512 KiB of cache (`d_in` times the power-of-two factor of W's row
+/// spacing), dW packs sixteen 64-deep panels of dY at a time once the batch
+/// makes an in-place tile's lines claim more than 128 KiB, and dX packs
+/// 512-deep blocks of Wᵀ at any size (AVX). Each needs two row tiles.
+/// Shapes and batches here cross a packed block, with ragged rows, inputs
+/// and batches:
 /// - the packed forward: 531 → 256 (f32: a second block 19 deep) and
 ///   520 → 128 (f64: 8 deep, and at 131 rows two groups of rows sharing
 ///   one packed block);
 /// - packed dW: those two at 131 rows (three 64-row blocks of dY), and
-///   97 → 1024 (f32) and 43 → 512 (f64), at 65 and 70 rows, with more panels than one pass
+///   97 → 1024 (f32) and 43 → 512 (f64), with more panels than one pass
 ///   packs and a short copy of X at the end of each row of dW;
 /// - the same kernels in place, with column tails, and at 400 and 520
 ///   rows in several groups of rows: 300 → 70, 261 → 37, 97 → 93,

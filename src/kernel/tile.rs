@@ -38,14 +38,13 @@
 //! say), once the batch has two row tiles, each panel is copied, 512 rows
 //! of W at a time, into a 32 KiB block on the stack, which every row block
 //! then reads in order (measured at 128 × 512 → 512, 256 rows at a time:
-//! 55 → 72 GFLOP/s).
-//! dW packs panels of dY the same way, sixteen panels at a time, and
-//! copies each row tile's strided slice of X once for all sixteen, four
-//! tiles' slices in one pass (64 KiB of stack for dY and 12 KiB for X in
-//! f64 on AVX and NEON; 32 and 8 KiB on SSE2; see `weight_packed_panels`),
-//! once the lines that a tile would read in place claim more than 128 KiB
-//! of cache (`weight_gradient_packs`). Smaller layers and batches skip the
-//! copies, which there only cost time.
+//! 55 → 72 GFLOP/s). dW packs panels of dY the same way, sixteen panels
+//! at a time, and copies each row tile's strided slice of X once for all
+//! sixteen, four tiles' slices in one pass (64 KiB of stack for dY and
+//! 12 KiB for X in f64 on AVX and NEON; 32 and 8 KiB on SSE2; see
+//! `weight_packed_panels`), once the lines that a tile would read in place
+//! claim more than 128 KiB of cache (`weight_gradient_packs`). Smaller
+//! layers and batches skip the copies, which there only cost time.
 //!
 //! # Tails
 //!
