@@ -94,6 +94,18 @@ macro_rules! ledger_items {
 /// compile. The cost of the layer is known in `const` context
 /// ([`Linear::PARAM_BYTES`], [`Linear::forward_flops`], [`Linear::ledger`], …).
 ///
+/// # Layout
+///
+/// `weight` comes first, then `bias` (`repr(C)`). On 64-bit targets, where
+/// the SIMD kernels run, the layer and its [`Grads`] start on a 64-byte
+/// cache line, so that rows of W and dW whose size is a multiple of 32
+/// bytes are read and written in vectors that never straddle two lines
+/// (measured on an Intel Xeon: with W, dW, X and Y all 16 bytes off a
+/// line, the f32 forward at 8 × 512 → 512 ran 28 % slower and batch-1 dW
+/// at 256 → 128 26 % slower). The padding this adds is under 64 bytes. On
+/// 32-bit targets (firmware) the types are exactly [`Linear::PARAM_BYTES`]
+/// long.
+///
 /// # Examples
 ///
 /// ```
@@ -124,6 +136,8 @@ macro_rules! ledger_items {
 /// layer.forward(&[[0.0f32; 5]; 1], &mut y); // 5 inputs into a 4-input layer
 /// ```
 #[derive(Clone, Debug, PartialEq)]
+#[repr(C)]
+#[cfg_attr(target_pointer_width = "64", repr(align(64)))]
 pub struct Linear<const DIN: usize, const DOUT: usize, T: Element = f32> {
     /// The weights W, d_in × d_out: `weight[k][j]` multiplies input `k` into output `j`.
     pub weight: [[T; DOUT]; DIN],
@@ -365,6 +379,8 @@ impl<const DIN: usize, const DOUT: usize, T: Element> Default for Linear<DIN, DO
 /// assert_eq!(grads, Grads::zeroed());
 /// ```
 #[derive(Clone, Debug, PartialEq)]
+#[repr(C)]
+#[cfg_attr(target_pointer_width = "64", repr(align(64)))]
 pub struct Grads<const DIN: usize, const DOUT: usize, T: Element = f32> {
     /// `dW = Xᵀ·dY`, shaped like [`Linear::weight`].
     pub weight: [[T; DOUT]; DIN],
@@ -419,6 +435,8 @@ impl<const DIN: usize, const DOUT: usize, T: Element> Default for Grads<DIN, DOU
 /// assert_eq!(dx, [[1.0, 3.0]]);
 /// ```
 #[derive(Clone, Debug, PartialEq)]
+#[repr(C)]
+#[cfg_attr(target_pointer_width = "64", repr(align(64)))]
 pub struct LinearNoBias<const DIN: usize, const DOUT: usize, T: Element = f32> {
     /// The weights W, d_in × d_out: `weight[k][j]` multiplies input `k` into output `j`.
     pub weight: [[T; DOUT]; DIN],
@@ -563,6 +581,8 @@ impl<const DIN: usize, const DOUT: usize, T: Element> Default for LinearNoBias<D
 
 /// The gradient of a [`LinearNoBias`] layer: `dW` alone.
 #[derive(Clone, Debug, PartialEq)]
+#[repr(C)]
+#[cfg_attr(target_pointer_width = "64", repr(align(64)))]
 pub struct GradsNoBias<const DIN: usize, const DOUT: usize, T: Element = f32> {
     /// `dW = Xᵀ·dY`, shaped like [`LinearNoBias::weight`].
     pub weight: [[T; DOUT]; DIN],

@@ -157,3 +157,29 @@ fn batching_raises_arithmetic_intensity() {
     assert_eq!(format!("{:.2}", Example::arithmetic_intensity(1)), "0.48");
     assert_eq!(format!("{:.1}", Example::arithmetic_intensity(256)), "18.3");
 }
+
+/// On 32-bit targets (firmware) a layer in memory is exactly its parameter
+/// bytes, so the ledger's flash figure is the size of the static. On 64-bit
+/// targets the layer types start on a 64-byte line for the SIMD kernels,
+/// at the cost of at most 63 bytes of padding.
+#[test]
+fn layers_in_memory_are_their_parameter_bytes_plus_alignment_padding() {
+    use core::mem::{align_of, size_of};
+    use tinylinear::{Grads, GradsNoBias};
+    fn check<L, const DIN: usize, const DOUT: usize>(param_bytes: u64) {
+        let size = size_of::<L>() as u64;
+        if cfg!(target_pointer_width = "64") {
+            assert_eq!(align_of::<L>(), 64, "{DIN}->{DOUT}");
+            assert!(size >= param_bytes && size < param_bytes + 64, "{DIN}->{DOUT}: {size} bytes");
+            assert_eq!(size % 64, 0, "{DIN}->{DOUT}");
+        } else {
+            assert_eq!(size, param_bytes, "{DIN}->{DOUT}");
+        }
+    }
+    check::<Linear<3, 2>, 3, 2>(4 * (3 * 2 + 2));
+    check::<Linear<128, 64, f64>, 128, 64>(8 * (128 * 64 + 64));
+    check::<LinearNoBias<7, 5>, 7, 5>(4 * 7 * 5);
+    check::<Grads<3, 2>, 3, 2>(4 * (3 * 2 + 2));
+    check::<GradsNoBias<13, 3, f64>, 13, 3>(8 * 13 * 3);
+    assert_eq!(Linear::<3, 2>::PARAM_BYTES, 4 * (3 * 2 + 2));
+}
