@@ -65,7 +65,7 @@ use std::time::Duration;
 use tinylinear::kernel::{Update, reference};
 use tinylinear::{Element, Grads, Linear};
 use tinylinear_bench::peer::{self, Gemm, View, gemm_crate, product_dims};
-use tinylinear_bench::{boxed_rows, boxed_zero_rows, fill_signal, for_each_shape, shape_name};
+use tinylinear_bench::{Lined, LinedRows, fill_signal, for_each_shape, shape_name};
 
 // ---------------------------------------------------------------------------
 // Element types
@@ -298,16 +298,16 @@ impl<T: Float, const B: usize, const DIN: usize, const DOUT: usize> Nalgebra<T, 
 
 /// Flat row-major copies of the inputs, and output buffers, for the peers.
 struct Flat<T> {
-    x: Vec<T>,
-    w: Vec<T>,
-    b: Vec<T>,
-    dy: Vec<T>,
+    x: Lined<T>,
+    w: Lined<T>,
+    b: Lined<T>,
+    dy: Lined<T>,
     /// B ones: `db = 1ᵀ·dY` as a GEMM.
-    ones: Vec<T>,
-    y: Vec<T>,
-    dx: Vec<T>,
-    dw: Vec<T>,
-    db: Vec<T>,
+    ones: Lined<T>,
+    y: Lined<T>,
+    dx: Lined<T>,
+    dw: Lined<T>,
+    db: Lined<T>,
 }
 
 /// Everything one shape needs: tinylinear's typed buffers (heap-built), the
@@ -315,10 +315,10 @@ struct Flat<T> {
 struct Case<T: Float, const B: usize, const DIN: usize, const DOUT: usize> {
     layer: Box<Linear<DIN, DOUT, T>>,
     grads: Box<Grads<DIN, DOUT, T>>,
-    x: Box<[[T; DIN]; B]>,
-    dy: Box<[[T; DOUT]; B]>,
-    y: Box<[[T; DOUT]; B]>,
-    dx: Box<[[T; DIN]; B]>,
+    x: LinedRows<T, B, DIN>,
+    dy: LinedRows<T, B, DOUT>,
+    y: LinedRows<T, B, DOUT>,
+    dx: LinedRows<T, B, DIN>,
     flat: Flat<T>,
     nalgebra: Nalgebra<T, B, DIN, DOUT>,
 }
@@ -329,21 +329,22 @@ impl<T: Float, const B: usize, const DIN: usize, const DOUT: usize> Case<T, B, D
         // torch_init's bias is tiny next to X·W; a full-range bias makes the
         // guard sensitive to a missing or misplaced bias add.
         fill_signal(&mut layer.bias, 4);
-        let x = boxed_rows::<T, B, DIN>(2);
-        let dy = boxed_rows::<T, B, DOUT>(3);
+        let x = LinedRows::<T, B, DIN>::signal(2);
+        let dy = LinedRows::<T, B, DOUT>::signal(3);
         let flat = Flat {
-            x: x.as_flattened().to_vec(),
-            w: layer.weight.as_flattened().to_vec(),
-            b: layer.bias.to_vec(),
-            dy: dy.as_flattened().to_vec(),
-            ones: vec![T::ONE; B],
-            y: vec![T::ZERO; B * DOUT],
-            dx: vec![T::ZERO; B * DIN],
-            dw: vec![T::ZERO; DIN * DOUT],
-            db: vec![T::ZERO; DOUT],
+            x: Lined::copied(x.as_flattened()),
+            w: Lined::copied(layer.weight.as_flattened()),
+            b: Lined::copied(&layer.bias),
+            dy: Lined::copied(dy.as_flattened()),
+            ones: Lined::filled(B, T::ONE),
+            y: Lined::zeroed(B * DOUT),
+            dx: Lined::zeroed(B * DIN),
+            dw: Lined::zeroed(DIN * DOUT),
+            db: Lined::zeroed(DOUT),
         };
         let nalgebra = Nalgebra::new(&flat);
-        Self { layer, grads: Grads::boxed_zeroed(), x, dy, y: boxed_zero_rows(), dx: boxed_zero_rows(), flat, nalgebra }
+        let (y, dx) = (LinedRows::zeroed(), LinedRows::zeroed());
+        Self { layer, grads: Grads::boxed_zeroed(), x, dy, y, dx, flat, nalgebra }
     }
 
     // tinylinear and its oracle write into the typed buffers.

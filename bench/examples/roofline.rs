@@ -29,7 +29,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 use tinylinear::{Element, Grads, Linear};
 use tinylinear_bench::peer::{self, gemm_crate};
-use tinylinear_bench::{boxed_rows, boxed_zero_rows, for_each_shape, median, shape_name};
+use tinylinear_bench::{Lined, LinedRows, for_each_shape, median, shape_name};
 use wide::{f32x8, f64x4};
 
 /// Independent FMA chains in the peak loop. A chain issues one FMA per
@@ -327,17 +327,18 @@ fn measure_shape<T: Element, const B: usize, const DIN: usize, const DOUT: usize
 ) {
     let layer = Linear::<DIN, DOUT, T>::boxed_torch_init(1);
     let mut grads = Grads::<DIN, DOUT, T>::boxed_zeroed();
-    let x = boxed_rows::<T, B, DIN>(2);
-    let dy = boxed_rows::<T, B, DOUT>(3);
-    let mut y = boxed_zero_rows::<T, B, DOUT>();
-    let mut dx = boxed_zero_rows::<T, B, DIN>();
+    let x = LinedRows::<T, B, DIN>::signal(2);
+    let dy = LinedRows::<T, B, DOUT>::signal(3);
+    let mut y = LinedRows::<T, B, DOUT>::zeroed();
+    let mut dx = LinedRows::<T, B, DIN>::zeroed();
     let ledger = Linear::<DIN, DOUT, T>::ledger(B);
 
-    // The strongest peer, on the same values seen as flat slices.
+    // The strongest peer, on the same values seen as flat slices, in
+    // buffers that start a cache line as tinylinear's do.
     let (x_flat, w_flat, dy_flat) = (x.as_flattened(), layer.weight.as_flattened(), dy.as_flattened());
-    let ones = vec![T::ONE; B];
-    let (mut y_flat, mut dx_flat) = (vec![T::ZERO; B * DOUT], vec![T::ZERO; B * DIN]);
-    let (mut dw, mut db) = (vec![T::ZERO; DIN * DOUT], vec![T::ZERO; DOUT]);
+    let ones = Lined::filled(B, T::ONE);
+    let (mut y_flat, mut dx_flat) = (Lined::zeroed(B * DOUT), Lined::zeroed(B * DIN));
+    let (mut dw, mut db) = (Lined::zeroed(DIN * DOUT), Lined::zeroed(DOUT));
 
     let forward = time_medians(
         || layer.forward(black_box(&x), black_box(&mut y)),

@@ -1,5 +1,5 @@
 //! Shared pieces of the `tinylinear` benchmarks: the list of shapes, the
-//! deterministic test data, heap-built batches and the median.
+//! deterministic test data, heap-built batches on cache lines and the median.
 //!
 //! The benchmark itself is `benches/peers.rs` (tinylinear against other
 //! Rust GEMM crates, under criterion) and the roofline is
@@ -70,23 +70,100 @@ pub fn fill_signal<T: Element>(out: &mut [T], seed: u64) {
     }
 }
 
-/// A batch of `B` rows of width `N`, built on the heap and never on the
-/// stack (a 128 × 512 `f64` batch is 512 KiB), filled by [`fill_signal`]
-/// with `seed`.
-#[must_use]
-pub fn boxed_rows<T: Element, const B: usize, const N: usize>(seed: u64) -> Box<[[T; N]; B]> {
-    let mut rows = boxed_zero_rows::<T, B, N>();
-    fill_signal(rows.as_flattened_mut(), seed);
-    rows
+/// Bytes of a cache line: where every benchmark buffer starts.
+pub const LINE: usize = 64;
+
+/// A heap buffer of `T` whose first element starts a [`LINE`]-byte cache
+/// line, seen as a slice.
+///
+/// Every buffer the benchmarks hand to a kernel, tinylinear's and the
+/// peers' alike, is one of these (tinylinear's layer types align
+/// themselves), so that no timing depends on where the allocator put it:
+/// on an Intel Xeon, the same kernels with every buffer 16 bytes off a
+/// line ran up to 28 % slower, and the allocator hands out exactly such
+/// addresses for large blocks.
+///
+/// ```
+/// let buffer = tinylinear_bench::Lined::copied(&[1.0f32, 2.0, 3.0]);
+/// assert_eq!(&buffer[..], &[1.0, 2.0, 3.0]);
+/// assert_eq!(buffer.as_ptr().addr() % tinylinear_bench::LINE, 0);
+/// ```
+pub struct Lined<T> {
+    storage: Vec<T>,
+    start: usize,
+    len: usize,
 }
 
-/// A batch of `B` rows of width `N`, all zero, built on the heap.
-#[must_use]
-pub fn boxed_zero_rows<T: Element, const B: usize, const N: usize>() -> Box<[[T; N]; B]> {
-    // One row (at most 8 KiB here) is built on the stack and cloned into
-    // the vector; the batch as a whole only ever lives on the heap.
-    let rows: Box<[[T; N]]> = vec![[T::ZERO; N]; B].into_boxed_slice();
-    rows.try_into().unwrap_or_else(|_| unreachable!("the vector has exactly B rows"))
+impl<T: Element> Lined<T> {
+    /// `len` copies of `value`.
+    #[must_use]
+    pub fn filled(len: usize, value: T) -> Self {
+        let storage = vec![value; len + LINE / size_of::<T>()];
+        let past = storage.as_ptr().addr() % LINE;
+        let start = (LINE - past) % LINE / size_of::<T>();
+        Self { storage, start, len }
+    }
+
+    /// `len` zeros.
+    #[must_use]
+    pub fn zeroed(len: usize) -> Self {
+        Self::filled(len, T::ZERO)
+    }
+
+    /// A copy of `values`.
+    #[must_use]
+    pub fn copied(values: &[T]) -> Self {
+        let mut lined = Self::zeroed(values.len());
+        lined.copy_from_slice(values);
+        lined
+    }
+}
+
+impl<T> core::ops::Deref for Lined<T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        &self.storage[self.start..self.start + self.len]
+    }
+}
+
+impl<T> core::ops::DerefMut for Lined<T> {
+    fn deref_mut(&mut self) -> &mut [T] {
+        &mut self.storage[self.start..self.start + self.len]
+    }
+}
+
+/// A batch of `B` rows of width `N` on the heap (never on the stack: a
+/// 128 × 512 `f64` batch is 512 KiB), starting a cache line (see
+/// [`Lined`]), seen as the array the layer's methods take.
+pub struct LinedRows<T, const B: usize, const N: usize>(Lined<T>);
+
+impl<T: Element, const B: usize, const N: usize> LinedRows<T, B, N> {
+    /// All zero.
+    #[must_use]
+    pub fn zeroed() -> Self {
+        Self(Lined::zeroed(B * N))
+    }
+
+    /// Filled by [`fill_signal`] with `seed`.
+    #[must_use]
+    pub fn signal(seed: u64) -> Self {
+        let mut rows = Self::zeroed();
+        fill_signal(&mut rows.0, seed);
+        rows
+    }
+}
+
+impl<T, const B: usize, const N: usize> core::ops::Deref for LinedRows<T, B, N> {
+    type Target = [[T; N]; B];
+    fn deref(&self) -> &[[T; N]; B] {
+        self.0.as_chunks().0.try_into().expect("B rows of N")
+    }
+}
+
+impl<T, const B: usize, const N: usize> core::ops::DerefMut for LinedRows<T, B, N> {
+    fn deref_mut(&mut self) -> &mut [[T; N]; B] {
+        self.0.as_chunks_mut().0.try_into().expect("B rows of N")
+    }
 }
 
 /// The median of `values` (sorted in place); the mean of the middle two
@@ -126,9 +203,18 @@ mod tests {
     }
 
     #[test]
-    fn boxed_rows_have_the_right_shape() {
-        let rows = boxed_rows::<f32, 3, 5>(1);
-        assert_eq!(rows.len(), 3);
-        assert!(rows.as_flattened().iter().any(|&v| v != 0.0));
+    fn lined_rows_start_a_line_and_have_the_right_shape() {
+        // Several sizes, so that the allocator's placement varies.
+        for _ in 0..4 {
+            let rows = LinedRows::<f32, 3, 5>::signal(1);
+            assert_eq!(rows.len(), 3);
+            assert_eq!(rows.as_ptr().addr() % LINE, 0);
+            assert!(rows.as_flattened().iter().any(|&v| v != 0.0));
+            let big = LinedRows::<f64, 128, 512>::zeroed();
+            assert_eq!(big.as_ptr().addr() % LINE, 0);
+            assert!(big.as_flattened().iter().all(|&v| v == 0.0));
+            let flat = Lined::<f32>::filled(7, 2.0);
+            assert_eq!((flat.len(), flat.as_ptr().addr() % LINE), (7, 0));
+        }
     }
 }
