@@ -350,8 +350,7 @@ impl<const DIN: usize, const DOUT: usize, T: Element> Linear<DIN, DOUT, T> {
         grads: &mut Grads<DIN, DOUT, T>,
         update: Update,
     ) {
-        kernel::backward_input(dy, &self.weight, dx);
-        kernel::backward_weight(x, dy, &mut grads.weight, update);
+        kernel::backward_input_and_weight(x, dy, &self.weight, dx, &mut grads.weight, update);
         kernel::backward_bias(dy, &mut grads.bias, update);
     }
 }
@@ -568,8 +567,7 @@ impl<const DIN: usize, const DOUT: usize, T: Element> LinearNoBias<DIN, DOUT, T>
         grads: &mut GradsNoBias<DIN, DOUT, T>,
         update: Update,
     ) {
-        kernel::backward_input(dy, &self.weight, dx);
-        kernel::backward_weight(x, dy, &mut grads.weight, update);
+        kernel::backward_input_and_weight(x, dy, &self.weight, dx, &mut grads.weight, update);
     }
 }
 

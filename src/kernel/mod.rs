@@ -262,6 +262,27 @@ pub fn backward_weight<T: Element, const DIN: usize, const DOUT: usize>(
     if backend::SIMD { tile::backward_weight(x, dy, dw, update) } else { reference::backward_weight(x, dy, dw, update) }
 }
 
+/// `dX = dY·Wᵀ` and `dW = Xᵀ·dY` (written or added as `update` says) on
+/// the compiled-in path: what [`backward_input`] and [`backward_weight`]
+/// compute, in one pass over W and dW at batch 1.
+#[inline]
+pub fn backward_input_and_weight<T: Element, const DIN: usize, const DOUT: usize>(
+    x: &[[T; DIN]],
+    dy: &[[T; DOUT]],
+    weight: &[[T; DOUT]; DIN],
+    dx: &mut [[T; DIN]],
+    dw: &mut [[T; DOUT]; DIN],
+    update: Update,
+) {
+    if backend::SIMD {
+        let rows = dy.len().min(dx.len());
+        tile::backward_input_and_weight(x, dy, weight, &mut dx[..rows], dw, update);
+    } else {
+        backward_input(dy, weight, dx);
+        backward_weight(x, dy, dw, update);
+    }
+}
+
 /// `db = Σ over the batch of dY`, written or added as `update` says, on the compiled-in path.
 #[inline]
 pub fn backward_bias<T: Element, const DOUT: usize>(dy: &[[T; DOUT]], db: &mut [T; DOUT], update: Update) {

@@ -78,7 +78,9 @@
 //! - `dW = Xᵀ·dY` is the forward tile with the batch as the k-loop: a tile
 //!   of dW rows × output vectors stays in registers for the whole batch and
 //!   is stored (or added) once. At batch 1 it is the outer product
-//!   `x ⊗ dy`, written one row of dW at a time in stored order.
+//!   `x ⊗ dy`, written one row of dW at a time in stored order, in the
+//!   same pass as dX (`backward_input_and_weight`): each dot tile's rows of
+//!   W, then the same rows of dW.
 //! - `db = Σ dY` sums vectors of dY rows.
 //!
 //! # What the compiler makes of it
@@ -963,6 +965,40 @@ fn dot_tile<T: Element, const R: usize, const I: usize, const DIN: usize, const 
             }
             *dx_i = sum;
         }
+    }
+}
+
+/// `dX = dY·Wᵀ` and `dW = Xᵀ·dY` together. At batch 1 both walk the rows
+/// of W and dW in the same order, so they run as one pass: a dot tile's
+/// rows of W, then the same rows of dW, while that part of x is at hand.
+/// Timed in turns against the two passes one after the other, f32
+/// 64 → 32 and 256 → 128 (W and dW in L2) ran 16–21 % faster, and
+/// 512 → 512 and 1024 → 1024, which stream from L3, level.
+pub fn backward_input_and_weight<T: Element, const DIN: usize, const DOUT: usize>(
+    x: &[[T; DIN]],
+    dy: &[[T; DOUT]],
+    weight: &[[T; DOUT]; DIN],
+    dx: &mut [[T; DIN]],
+    dw: &mut [[T; DOUT]; DIN],
+    update: Update,
+) {
+    let ([x], [dy], [dx]) = (x, dy, &mut *dx) else {
+        backward_input(dy, weight, dx);
+        return backward_weight(x, dy, dw, update);
+    };
+    const I: usize = DX_ROWS * DX_COLS;
+    let (dy_rows, dx_rows) = (core::array::from_ref(dy), core::array::from_mut(dx));
+    let (w_blocks, w_tail) = weight.as_chunks::<I>();
+    let (dw_blocks, dw_tail) = dw.as_chunks_mut::<I>();
+    let (x_blocks, x_tail) = x.as_chunks::<I>();
+    for (block, ((w_rows, dw_rows), x_part)) in w_blocks.iter().zip(dw_blocks).zip(x_blocks).enumerate() {
+        dot_tile::<T, 1, I, DIN, DOUT>(dy_rows, w_rows, dx_rows, block * I);
+        weight_outer_product::<T, I, DOUT>(x_part, dy, dw_rows, update);
+    }
+    let tail_from = w_blocks.len() * I;
+    for (offset, ((w_row, dw_row), x_i)) in w_tail.iter().zip(dw_tail).zip(x_tail).enumerate() {
+        dot_tile::<T, 1, 1, DIN, DOUT>(dy_rows, core::array::from_ref(w_row), dx_rows, tail_from + offset);
+        weight_outer_product::<T, 1, DOUT>(core::array::from_ref(x_i), dy, core::array::from_mut(dw_row), update);
     }
 }
 
