@@ -320,6 +320,45 @@ fn mismatched_run_time_batches_are_refused_without_writing() {
     assert_eq!(message, "batch mismatch: `dy` has 3 rows but `x` has 4");
 }
 
+/// `kernel::backward_input_and_weight` against `backward_input` then
+/// `backward_weight`, bit for bit, for batches where `x`, `dy` and `dx`
+/// disagree: each equation keeps to the rows its own arguments share.
+fn check_one_pass_backward<T: Element, const DIN: usize, const DOUT: usize>(seed: u64) {
+    let mut data = Data::new(seed);
+    let weight: Box<[[T; DOUT]; DIN]> = Box::new(data.matrix());
+    let start: [[T; DOUT]; DIN] = data.matrix();
+    for (x_rows, dy_rows, dx_rows) in
+        [(1, 1, 1), (1, 1, 3), (1, 1, 0), (1, 2, 1), (2, 1, 1), (1, 2, 2), (3, 3, 2), (2, 3, 4)]
+    {
+        let x = data.mixed_rows::<T, DIN>(x_rows);
+        let dy = data.mixed_rows::<T, DOUT>(dy_rows);
+        for update in [kernel::Update::Overwrite, kernel::Update::Accumulate] {
+            let what = format!("{} {DIN}->{DOUT}, {x_rows}/{dy_rows}/{dx_rows} rows, {update:?}", T::NAME);
+            let (mut dx, mut dw) = (vec![[T::from_f64(7.0); DIN]; dx_rows], Box::new(start));
+            kernel::backward_input_and_weight(&x, &dy, &weight, &mut dx, &mut dw, update);
+            let (mut dx_apart, mut dw_apart) = (vec![[T::from_f64(7.0); DIN]; dx_rows], Box::new(start));
+            kernel::backward_input(&dy, &weight, &mut dx_apart);
+            kernel::backward_weight(&x, &dy, &mut dw_apart, update);
+            assert_same_bits(&format!("{what}: dX"), dx.as_flattened(), dx_apart.as_flattened());
+            assert_same_bits(&format!("{what}: dW"), dw.as_flattened(), dw_apart.as_flattened());
+            // And both against the oracle, over the rows they share.
+            let shared = dy_rows.min(dx_rows);
+            let expected = common::backward_input(&flat(&dy[..shared]), &flat(&*weight), shared, DIN, DOUT);
+            assert_close(&format!("{what}: dX vs oracle"), dx[..shared].as_flattened(), &expected);
+        }
+    }
+}
+
+#[test]
+fn one_pass_backward_equals_the_two_passes_for_any_batches() {
+    check_one_pass_backward::<f32, 1, 1>(1);
+    check_one_pass_backward::<f64, 3, 7>(2);
+    check_one_pass_backward::<f32, 13, 33>(3);
+    check_one_pass_backward::<f64, 33, 13>(4);
+    check_one_pass_backward::<f32, 100, 37>(5);
+    check_one_pass_backward::<f64, 64, 32>(6);
+}
+
 #[test]
 fn const_batch_and_run_time_batch_agree_exactly() {
     let mut data = Data::new(11);

@@ -239,7 +239,8 @@ pub(crate) const fn forward_pack_stack_bytes(din: usize, dout: usize, elem_bytes
     if backend::SIMD { tile::forward_pack_stack_bytes(din, dout, elem_bytes) } else { 0 }
 }
 
-/// `dX = dY·Wᵀ` on the compiled-in path.
+/// `dX = dY·Wᵀ` on the compiled-in path, over the rows `dy` and `dx` both
+/// have.
 #[inline]
 pub fn backward_input<T: Element, const DIN: usize, const DOUT: usize>(
     dy: &[[T; DOUT]],
@@ -251,7 +252,8 @@ pub fn backward_input<T: Element, const DIN: usize, const DOUT: usize>(
     if backend::SIMD { tile::backward_input(dy, weight, dx) } else { reference::backward_input(dy, weight, dx) }
 }
 
-/// `dW = Xᵀ·dY`, written or added as `update` says, on the compiled-in path.
+/// `dW = Xᵀ·dY`, written or added as `update` says, on the compiled-in path,
+/// over the rows `x` and `dy` both have.
 #[inline]
 pub fn backward_weight<T: Element, const DIN: usize, const DOUT: usize>(
     x: &[[T; DIN]],
@@ -259,12 +261,15 @@ pub fn backward_weight<T: Element, const DIN: usize, const DOUT: usize>(
     dw: &mut [[T; DOUT]; DIN],
     update: Update,
 ) {
+    let rows = x.len().min(dy.len());
+    let (x, dy) = (&x[..rows], &dy[..rows]);
     if backend::SIMD { tile::backward_weight(x, dy, dw, update) } else { reference::backward_weight(x, dy, dw, update) }
 }
 
 /// `dX = dY·Wᵀ` and `dW = Xᵀ·dY` (written or added as `update` says) on
 /// the compiled-in path: what [`backward_input`] and [`backward_weight`]
-/// compute, in one pass over W and dW at batch 1.
+/// compute, each over the rows its own arguments both have, in one pass
+/// over W and dW at batch 1.
 #[inline]
 pub fn backward_input_and_weight<T: Element, const DIN: usize, const DOUT: usize>(
     x: &[[T; DIN]],
@@ -275,12 +280,13 @@ pub fn backward_input_and_weight<T: Element, const DIN: usize, const DOUT: usize
     update: Update,
 ) {
     if backend::SIMD {
-        let rows = dy.len().min(dx.len());
-        tile::backward_input_and_weight(x, dy, weight, &mut dx[..rows], dw, update);
-    } else {
-        backward_input(dy, weight, dx);
-        backward_weight(x, dy, dw, update);
+        // Batch 1 (dX past its first row is left alone, as `backward_input` does).
+        if let ([x_row], [dy_row], [dx_row, ..]) = (x, dy, &mut *dx) {
+            return tile::backward_row_input_and_weight(x_row, dy_row, weight, dx_row, dw, update);
+        }
     }
+    backward_input(dy, weight, dx);
+    backward_weight(x, dy, dw, update);
 }
 
 /// `db = Σ over the batch of dY`, written or added as `update` says, on the compiled-in path.

@@ -79,7 +79,7 @@
 //!   of dW rows × output vectors stays in registers for the whole batch and
 //!   is stored (or added) once. At batch 1 it is the outer product
 //!   `x ⊗ dy`, written one row of dW at a time in stored order, in the
-//!   same pass as dX (`backward_input_and_weight`): each dot tile's rows of
+//!   same pass as dX (`backward_row_input_and_weight`): each dot tile's rows of
 //!   W, then the same rows of dW.
 //! - `db = Σ dY` sums vectors of dY rows.
 //!
@@ -968,25 +968,21 @@ fn dot_tile<T: Element, const R: usize, const I: usize, const DIN: usize, const 
     }
 }
 
-/// `dX = dY·Wᵀ` and `dW = Xᵀ·dY` together. At batch 1 both walk the rows
+/// `dx = dy·Wᵀ` and `dW = x ⊗ dy` for one batch row. Both walk the rows
 /// of W and dW in the same order, so they run as one pass: a dot tile's
 /// rows of W, then the same rows of dW, while that part of x is at hand.
 /// Timed in turns against the two passes one after the other, f32
 /// 64 → 32 and 256 → 128 (W and dW in L2) ran 13–21 % faster, and
 /// 512 → 512 and 1024 → 1024, which stream from L3, level; f32 100 → 37
 /// ran 27 % faster overwriting and 8–11 % slower accumulating.
-pub fn backward_input_and_weight<T: Element, const DIN: usize, const DOUT: usize>(
-    x: &[[T; DIN]],
-    dy: &[[T; DOUT]],
+pub fn backward_row_input_and_weight<T: Element, const DIN: usize, const DOUT: usize>(
+    x: &[T; DIN],
+    dy: &[T; DOUT],
     weight: &[[T; DOUT]; DIN],
-    dx: &mut [[T; DIN]],
+    dx: &mut [T; DIN],
     dw: &mut [[T; DOUT]; DIN],
     update: Update,
 ) {
-    let ([x], [dy], [dx]) = (x, dy, &mut *dx) else {
-        backward_input(dy, weight, dx);
-        return backward_weight(x, dy, dw, update);
-    };
     const I: usize = DX_ROWS * DX_COLS;
     let (dy_rows, dx_rows) = (core::array::from_ref(dy), core::array::from_mut(dx));
     let (w_blocks, w_tail) = weight.as_chunks::<I>();
