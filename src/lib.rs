@@ -24,7 +24,7 @@
 //!   firmware budget is a `const` assertion:
 //!   `const _: () = assert!(Linear::<128, 64>::PARAM_BYTES <= 64 * 1024);`
 //! - **The kernels** ([`kernel`]) compute the four equations with
-//!   register-tiled micro-kernels over `wide` vectors (AVX2+FMA, SSE2, NEON,
+//!   register-tiled micro-kernels over `wide` vectors (AVX-512, AVX2+FMA, SSE2, NEON,
 //!   picked at compile time from the target features; build with
 //!   `-C target-cpu=native` for the best x86 path). [`kernel::reference`]
 //!   holds the plain scalar loops: the oracle every tiled kernel is tested

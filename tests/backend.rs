@@ -7,7 +7,7 @@ fn backend_is_the_one_ci_expects() {
     match std::env::var("LINEAR_EXPECT_BACKEND") {
         Ok(expected) => assert_eq!(tinylinear::BACKEND, expected, "this build compiled another kernel path"),
         Err(_) => assert!(
-            ["avx2+fma", "avx", "sse2", "neon", "simd128", "scalar"].contains(&tinylinear::BACKEND),
+            ["avx512", "avx2+fma", "avx", "sse2", "neon", "simd128", "scalar"].contains(&tinylinear::BACKEND),
             "unknown backend name {:?}",
             tinylinear::BACKEND
         ),

@@ -30,7 +30,7 @@ use std::time::{Duration, Instant};
 use tinylinear::{Element, Grads, Linear};
 use tinylinear_bench::peer::{self, gemm_crate};
 use tinylinear_bench::{Lined, LinedRows, for_each_shape, median, shape_name};
-use wide::{f32x8, f64x4};
+use wide::{f32x8, f32x16, f64x4, f64x8};
 
 /// Independent FMA chains in the peak loop. A chain issues one FMA per
 /// latency (4 cycles on Zen 3/4 and recent Intel cores), and two FMA units
@@ -97,8 +97,14 @@ struct Level {
 impl Machine {
     fn measure() -> Self {
         println!("\nmeasuring the FMA peak ({CHAINS} chains, median of {RUNS} runs) ...");
-        let (peak_f32, best_f32) = fma_peak::<f32x8>();
-        let (peak_f64, best_f64) = fma_peak::<f64x4>();
+        // The peak of the vectors the kernels use: 512-bit ones in AVX-512
+        // builds (which on cores with one 512-bit FMA unit, or two 256-bit
+        // halves, as Zen 4, measure the same as 256-bit ones).
+        let ((peak_f32, best_f32), (peak_f64, best_f64)) = if tinylinear::BACKEND == "avx512" {
+            (fma_peak::<f32x16>(), fma_peak::<f64x8>())
+        } else {
+            (fma_peak::<f32x8>(), fma_peak::<f64x4>())
+        };
 
         let capacities = cache_capacities();
         let levels = [("L1", 32 << 10), ("L2", 512 << 10), ("L3", 8 << 20), ("DRAM", 256 << 20)]
@@ -124,7 +130,8 @@ impl Machine {
 
     fn print(&self) {
         println!("\none core of this machine");
-        println!("  FMA peak  f32 {:8.1} GFLOP/s (best run {:.1})", self.peak_f32, self.best_f32);
+        let bits = if tinylinear::BACKEND == "avx512" { 512 } else { 256 };
+        println!("  FMA peak  f32 {:8.1} GFLOP/s (best run {:.1}; {bits}-bit vectors)", self.peak_f32, self.best_f32);
         println!("            f64 {:8.1} GFLOP/s (best run {:.1})", self.peak_f64, self.best_f64);
         println!(
             "  {:<5} {:>10} {:>12} {:>10} {:>10} {:>17}",
@@ -186,35 +193,28 @@ trait Vector: Copy {
     fn sum(self) -> f64;
 }
 
-impl Vector for f32x8 {
-    const LANES: usize = 8;
-    #[inline(always)]
-    fn splat(value: f64) -> Self {
-        f32x8::splat(value as f32)
-    }
-    #[inline(always)]
-    fn fma(self, m: Self, a: Self) -> Self {
-        self.mul_add(m, a)
-    }
-    fn sum(self) -> f64 {
-        f64::from(self.reduce_add())
-    }
+/// Implements `Vector` for `wide` types of one element type.
+macro_rules! peak_vector {
+    ($element:ty: $($vector:ident),*) => {$(
+        impl Vector for $vector {
+            const LANES: usize = size_of::<$vector>() / size_of::<$element>();
+            #[inline(always)]
+            fn splat(value: f64) -> Self {
+                $vector::splat(value as $element)
+            }
+            #[inline(always)]
+            fn fma(self, m: Self, a: Self) -> Self {
+                self.mul_add(m, a)
+            }
+            fn sum(self) -> f64 {
+                f64::from(self.reduce_add())
+            }
+        }
+    )*};
 }
 
-impl Vector for f64x4 {
-    const LANES: usize = 4;
-    #[inline(always)]
-    fn splat(value: f64) -> Self {
-        f64x4::splat(value)
-    }
-    #[inline(always)]
-    fn fma(self, m: Self, a: Self) -> Self {
-        self.mul_add(m, a)
-    }
-    fn sum(self) -> f64 {
-        self.reduce_add()
-    }
-}
+peak_vector!(f32: f32x8, f32x16);
+peak_vector!(f64: f64x4, f64x8);
 
 /// One core's FMA throughput in GFLOP/s on vectors `V`, `(median, best)`
 /// of [`RUNS`] runs of a register-resident loop of [`CHAINS`] independent

@@ -10,8 +10,9 @@
 //!
 //! Two implementations stand behind these entry points:
 //!
-//! - `tile`: register-tiled micro-kernels over `wide` vectors (`f32x8`,
-//!   `f64x4`), used wherever the target has SIMD registers;
+//! - `tile`: register-tiled micro-kernels over `wide` vectors (`f32x8` and
+//!   `f64x4`; `f32x16` and `f64x8` with AVX-512), used wherever the target
+//!   has SIMD registers;
 //! - [`reference`](mod@reference): the plain scalar loops, always compiled,
 //!   the oracle every tiled kernel is tested against, and the path on
 //!   targets without SIMD (Cortex-M, RISC-V without V), where `wide` would
@@ -34,6 +35,7 @@ mod tile;
 ///
 /// | value | target | vectors |
 /// |---|---|---|
+/// | `"avx512"` | x86/x86-64 with AVX-512 (F and BW) | 512-bit, fused multiply-add |
 /// | `"avx2+fma"` | x86/x86-64 with AVX2 and FMA | 256-bit, fused multiply-add |
 /// | `"avx"` | x86/x86-64 with AVX, without FMA | 256-bit |
 /// | `"sse2"` | x86-64 baseline | pairs of 128-bit registers |
@@ -58,7 +60,26 @@ pub const BACKEND: &str = backend::NAME;
 /// throughput (4 × 2 = 8 on current x86 and Apple/Neoverse cores).
 #[allow(dead_code)] // each target uses one arm
 mod backend {
-    #[cfg(all(any(target_arch = "x86", target_arch = "x86_64"), target_feature = "avx"))]
+    #[cfg(all(any(target_arch = "x86", target_arch = "x86_64"), target_feature = "avx512f"))]
+    mod chosen {
+        // 32 zmm registers; f32x16/f64x8 are one register each.
+        // Forward/dW: 8 × 2 = 16 accumulators + 2 W + 1 broadcast = 19;
+        // 16 chains cover FMA latency × throughput with room to spare.
+        // dX: 4 × 2 = 8 accumulators + 4 dY + 2 W = 14, as on AVX2.
+        // (`wide` needs AVX-512 BW beside F; `-C target-cpu=native`
+        // turns on both wherever there is AVX-512.)
+        pub const NAME: &str = "avx512";
+        pub const FORWARD_ROWS: usize = 8;
+        pub const FORWARD_VECTORS: usize = 2;
+        pub const DX_ROWS: usize = 4;
+        pub const DX_COLS: usize = 2;
+    }
+
+    #[cfg(all(
+        any(target_arch = "x86", target_arch = "x86_64"),
+        target_feature = "avx",
+        not(target_feature = "avx512f")
+    ))]
     mod chosen {
         // 16 ymm registers; f32x8/f64x4 are one register each.
         // Forward/dW: 6 × 2 = 12 accumulators + 2 W + 1 broadcast = 15.
@@ -234,7 +255,8 @@ pub fn forward_with<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: us
 
 /// Stack bytes the forward of a `din → dout` layer (`elem_bytes` per
 /// element) uses for its packed block of W, at any batch: 0 on the scalar
-/// path and for layers that never pack, 16 or 32 KiB otherwise.
+/// path and for layers that never pack, 16, 32 or 64 KiB otherwise (SSE2;
+/// AVX and NEON; AVX-512).
 pub(crate) const fn forward_pack_stack_bytes(din: usize, dout: usize, elem_bytes: usize) -> u64 {
     if backend::SIMD { tile::forward_pack_stack_bytes(din, dout, elem_bytes) } else { 0 }
 }

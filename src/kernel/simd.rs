@@ -1,12 +1,13 @@
 //! The bridge from an element type to its `wide` vector: `f32` → `f32x8`,
 //! `f64` → `f64x4` (one 256-bit register each under AVX, a pair of
-//! 128-bit registers under SSE2 and NEON, plain arrays elsewhere).
+//! 128-bit registers under SSE2 and NEON, plain arrays elsewhere), or
+//! `f32x16` and `f64x8` (one 512-bit register each) under AVX-512.
 //!
 //! `wide` picks the instructions at compile time from the target features
 //! the crate is built with; there is no run-time dispatch.
 
 use core::ops::{Add, Mul};
-use wide::{f32x8, f64x4};
+use wide::{f32x8, f32x16, f64x4, f64x8};
 
 /// A `wide` vector of `LANES` elements of `T`, with the few operations the
 /// micro-kernels use.
@@ -39,9 +40,55 @@ pub trait Vector<T: Copy>: Copy + Add<Output = Self> + Mul<Output = Self> {
     fn sum(self) -> T;
 }
 
+/// `load_transposed` for one `wide` type: with `wide`'s own transpose, or,
+/// for the 512-bit types (whose transpose `wide` does element by element),
+/// as four transposes of half-width blocks.
+macro_rules! transposed {
+    ($vector:ty, $element:ty, $lanes:literal) => {
+        #[cfg(target_feature = "avx")]
+        #[inline(always)]
+        fn load_transposed<const N: usize>(rows: &[[$element; N]], at: usize, out: &mut [Self]) {
+            let mut block = [Self::ZERO; $lanes];
+            for (vector, row) in block.iter_mut().zip(rows) {
+                *vector = Self::load(row.get(at..).unwrap_or(&[]));
+            }
+            for (slot, column) in out.iter_mut().zip(<$vector>::transpose(block)) {
+                *slot = column;
+            }
+        }
+    };
+    ($vector:ty, $element:ty, $lanes:literal, $half:ty) => {
+        #[cfg(target_feature = "avx")]
+        #[inline(always)]
+        fn load_transposed<const N: usize>(rows: &[[$element; N]], at: usize, out: &mut [Self]) {
+            const HALF: usize = $lanes / 2;
+            let quarter = |first_row: usize, first_column: usize| {
+                let mut block = [<$half>::ZERO; HALF];
+                for (vector, row) in block.iter_mut().zip(rows.iter().skip(first_row)) {
+                    *vector = <$half as Vector<$element>>::load(row.get(at + first_column..).unwrap_or(&[]));
+                }
+                <$half>::transpose(block)
+            };
+            let (top_left, bottom_left) = (quarter(0, 0), quarter(HALF, 0));
+            let (top_right, bottom_right) = (quarter(0, HALF), quarter(HALF, HALF));
+            for (t, slot) in out.iter_mut().take($lanes).enumerate() {
+                let (top, bottom) = if t < HALF {
+                    (top_left[t], bottom_left[t])
+                } else {
+                    (top_right[t - HALF], bottom_right[t - HALF])
+                };
+                let mut lanes = [<$element>::default(); $lanes];
+                lanes[..HALF].copy_from_slice(&top.to_array());
+                lanes[HALF..].copy_from_slice(&bottom.to_array());
+                *slot = <$vector>::new(lanes);
+            }
+        }
+    };
+}
+
 /// Generates `Vector` for one `wide` type.
 macro_rules! impl_vector {
-    ($vector:ty, $element:ty, $lanes:literal) => {
+    ($vector:ty, $element:ty, $lanes:literal $(, $half:ty)?) => {
         impl Vector<$element> for $vector {
             const LANES: usize = $lanes;
             const ZERO: Self = <$vector>::ZERO;
@@ -75,17 +122,7 @@ macro_rules! impl_vector {
                 }
             }
 
-            #[cfg(target_feature = "avx")]
-            #[inline(always)]
-            fn load_transposed<const N: usize>(rows: &[[$element; N]], at: usize, out: &mut [Self]) {
-                let mut block = [Self::ZERO; $lanes];
-                for (vector, row) in block.iter_mut().zip(rows) {
-                    *vector = Self::load(row.get(at..).unwrap_or(&[]));
-                }
-                for (slot, column) in out.iter_mut().zip(<$vector>::transpose(block)) {
-                    *slot = column;
-                }
-            }
+            transposed!($vector, $element, $lanes $(, $half)?);
 
             #[inline(always)]
             fn mul_add(self, a: Self, b: Self) -> Self {
@@ -100,8 +137,11 @@ macro_rules! impl_vector {
     };
 }
 
-// The packed blocks' stack size (`tile::forward_pack_stack_bytes`) counts on this.
-const _: () = assert!(size_of::<f32x8>() == 32 && size_of::<f64x4>() == 32);
+// The packed blocks' stack size (`tile::forward_pack_stack_bytes`) counts on
+// both element types having vectors of the same size.
+const _: () = assert!(size_of::<f32x8>() == size_of::<f64x4>() && size_of::<f32x16>() == size_of::<f64x8>());
 
 impl_vector!(f32x8, f32, 8);
 impl_vector!(f64x4, f64, 4);
+impl_vector!(f32x16, f32, 16, f32x8);
+impl_vector!(f64x8, f64, 8, f64x4);

@@ -20,8 +20,9 @@
 //! With AVX2+FMA (16 ymm registers) the tile is 6 × 2 vectors: 12
 //! accumulators, 2 loads of W and 1 broadcast, 15 registers. Twelve
 //! independent FMA chains cover the FMA latency × throughput product
-//! (4 cycles × 2 per cycle = 8 chains needed). The tile sizes per backend
-//! live in `kernel/mod.rs` with their reasoning.
+//! (4 cycles × 2 per cycle = 8 chains needed). With AVX-512 (32 zmm
+//! registers, 16 f32 lanes) it is 8 × 2 vectors: 16 accumulators. The
+//! tile sizes per backend live in `kernel/mod.rs` with their reasoning.
 //!
 //! # Loop order and packing
 //!
@@ -36,12 +37,14 @@
 //! first, which measured as fast as a copy while its rows claim no more
 //! than 512 KiB of cache. Past that (`weight_packs`: at 128 × 512 → 512,
 //! say), once the batch has two row tiles, each panel is copied, 512 rows
-//! of W at a time, into a 32 KiB block on the stack, which every row block
+//! of W at a time, into a 32 KiB block on the stack (64 KiB with
+//! AVX-512's wider vectors), which every row block
 //! then reads in order (measured at 128 × 512 → 512, 256 rows at a time:
 //! 55 → 72 GFLOP/s). dW packs panels of dY the same way, sixteen panels
 //! at a time, and copies each row tile's strided slice of X once for all
 //! sixteen, four tiles' slices in one pass (64 KiB of stack for dY and
-//! 12 KiB for X in f64 on AVX and NEON; 32 and 8 KiB on SSE2; see
+//! 12 KiB for X in f64 on AVX and NEON; 128 and 16 KiB with AVX-512; 32
+//! and 8 KiB on SSE2; see
 //! `weight_packed_panels`), once the lines that a tile would read in place
 //! claim more than 128 KiB of cache (`weight_gradient_packs`). Smaller
 //! layers and batches skip the copies, which there only cost time.
@@ -120,6 +123,10 @@ use crate::Element;
 
 /// The `wide` vector of an element type.
 type V<T> = <T as crate::element::Sealed>::Vector;
+
+/// The most lanes a vector has on this target (f32's): sizes the scratch
+/// arrays that any element type's vectors fill.
+const MOST_LANES: usize = size_of::<V<f32>>() / size_of::<f32>();
 
 /// Lanes of `T`'s vector.
 const fn lanes<T: Element>() -> usize {
@@ -515,7 +522,8 @@ impl<T: Element, E: Epilogue<T>, const N: usize, const DIN: usize, const DOUT: u
 // with the prefetcher ahead of it.
 
 /// Rows of W per packed block: 32 KiB of f32 (2 × 8 lanes) or f64 (2 × 4)
-/// with AVX2 or NEON, 16 KiB on SSE2. Blocks 512 rows deep beat 256 rows
+/// with AVX2 or NEON, 16 KiB on SSE2, 64 KiB with AVX-512 (2 × 16 or
+/// 2 × 8 lanes). Blocks 512 rows deep beat 256 rows
 /// (interleaved medians at 128 × 512 → 512, one block instead of two:
 /// forward +8–14 % in f32 and f64, dX +15–29 %), though a block then fills
 /// L1; at f64 64 × 1024 → 256 the forward lost 8–10 %.
@@ -567,7 +575,7 @@ const fn forward_packs<T: Element, const DIN: usize, const DOUT: usize>(rows: us
 /// `elem_bytes`-byte elements: 0 for a layer that never packs. (`f32x8`
 /// and `f64x4` are both 32 bytes.)
 pub(super) const fn forward_pack_stack_bytes(din: usize, dout: usize, elem_bytes: usize) -> u64 {
-    if weight_packs(din, dout, elem_bytes) { (PACK_DEPTH * FORWARD_VECTORS * 32) as u64 } else { 0 }
+    if weight_packs(din, dout, elem_bytes) { (PACK_DEPTH * FORWARD_VECTORS * size_of::<V<f32>>()) as u64 } else { 0 }
 }
 
 /// One full column panel (from column `j`) for every row, through packed
@@ -809,7 +817,7 @@ fn pack_transposed<T: Element, const DIN: usize, const DOUT: usize>(
     panel: &mut [[V<T>; FORWARD_VECTORS]],
 ) {
     let lanes = lanes::<T>();
-    let mut columns = [V::<T>::ZERO; 8];
+    let mut columns = [V::<T>::ZERO; MOST_LANES];
     for v in 0..FORWARD_VECTORS {
         let first = i + v * lanes;
         let rows = weight.get(first..first + lanes).unwrap_or(&[]);
@@ -822,7 +830,7 @@ fn pack_transposed<T: Element, const DIN: usize, const DOUT: usize>(
                 }
             } else {
                 for (t, slot) in chunk.iter_mut().enumerate() {
-                    let mut lane_values = [T::ZERO; 8];
+                    let mut lane_values = [T::ZERO; MOST_LANES];
                     for (value, row) in lane_values.iter_mut().zip(rows) {
                         *value = row.get(k + t).copied().unwrap_or(T::ZERO);
                     }
@@ -1112,7 +1120,8 @@ const WEIGHT_PANELS: usize = 16;
 
 /// Batch rows per packed block of dY panels: 16 panels × 64 rows ×
 /// `FORWARD_VECTORS` vectors of 32 bytes make 64 KiB on the stack with AVX
-/// and NEON (2 vectors) and 32 KiB on SSE2 (1 vector), which L2 holds
+/// and NEON (2 vectors) and 32 KiB on SSE2 (1 vector), 128 KiB with
+/// AVX-512 (2 vectors of 64 bytes), which L2 holds
 /// while every row tile of dW streams through it.
 const WEIGHT_DEPTH: usize = 64;
 
