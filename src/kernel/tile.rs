@@ -125,7 +125,8 @@ use crate::Element;
 type V<T> = <T as crate::element::Sealed>::Vector;
 
 /// The most lanes a vector has on this target (f32's): sizes the scratch
-/// arrays that any element type's vectors fill.
+/// arrays of the transposition, which any element type's vectors fill.
+#[cfg(target_feature = "avx")]
 const MOST_LANES: usize = size_of::<V<f32>>() / size_of::<f32>();
 
 /// Lanes of `T`'s vector.
