@@ -30,8 +30,8 @@ fn the_stack_bound_grows_with_one_output_row() {
 #[test]
 fn the_stack_bound_counts_the_packed_block_where_the_kernels_pack() {
     // 512 × 512 f32 is 1 MiB of W: the SIMD forward packs 512-row panels of
-    // it into a 16 KiB (SSE2), 32 KiB (AVX, NEON) or 64 KiB (AVX-512)
-    // block on the stack.
+    // it into a 16 KiB (SSE2) or 32 KiB (AVX, NEON, AVX-512) block on the
+    // stack.
     let row_and_frame = budget::FORWARD_STACK_FRAME + 512 * 4;
     let bound = Linear::<512, 512>::FORWARD_STACK_BYTES;
     if tinylinear::BACKEND == "scalar" {

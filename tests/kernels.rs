@@ -147,9 +147,9 @@ fn odd_larger_shapes_match_the_f64_oracle() {
 /// 512-deep blocks of Wᵀ at any size (AVX). Each needs two row tiles.
 /// Shapes and batches here cross a packed block, with ragged rows, inputs
 /// and batches:
-/// - the packed forward: 531 → 256 (f32: a second block 19 deep) and
-///   520 → 128 (f64: 8 deep, and at 131 rows two groups of rows sharing
-///   one packed block);
+/// - the packed forward: 531 → 256 (f32: a last block 19 deep) and
+///   520 → 128 (f64: 8 deep, and at 131 rows, or 259 where blocks are
+///   256 deep as on AVX-512, two groups of rows sharing one packed block);
 /// - packed dW: those two at 131 rows (three 64-row blocks of dY), and
 ///   97 → 1024 (f32) and 43 → 512 (f64), with more panels than one pass
 ///   packs and a short copy of X at the end of each row of dW;
@@ -161,7 +161,7 @@ fn odd_larger_shapes_match_the_f64_oracle() {
 #[cfg_attr(miri, ignore = "too slow under Miri")]
 fn large_layers_across_block_edges_match_the_f64_oracle() {
     check_shape_at::<f32, 531, 256>(30, &[12, 13, 131]);
-    check_shape_at::<f64, 520, 128>(31, &[12, 19, 131]);
+    check_shape_at::<f64, 520, 128>(31, &[12, 19, 131, 259]);
     check_shape_at::<f32, 97, 1024>(32, &[32, 65]);
     check_shape_at::<f64, 43, 512>(33, &[32, 70]);
     check_shape_at::<f32, 300, 70>(6, &[11, 12, 13, 20, 33, 520]);

@@ -255,8 +255,7 @@ pub fn forward_with<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: us
 
 /// Stack bytes the forward of a `din → dout` layer (`elem_bytes` per
 /// element) uses for its packed block of W, at any batch: 0 on the scalar
-/// path and for layers that never pack, 16, 32 or 64 KiB otherwise (SSE2;
-/// AVX and NEON; AVX-512).
+/// path and for layers that never pack, 16 or 32 KiB otherwise.
 pub(crate) const fn forward_pack_stack_bytes(din: usize, dout: usize, elem_bytes: usize) -> u64 {
     if backend::SIMD { tile::forward_pack_stack_bytes(din, dout, elem_bytes) } else { 0 }
 }

@@ -37,8 +37,8 @@
 //! first, which measured as fast as a copy while its rows claim no more
 //! than 512 KiB of cache. Past that (`weight_packs`: at 128 × 512 → 512,
 //! say), once the batch has two row tiles, each panel is copied, 512 rows
-//! of W at a time, into a 32 KiB block on the stack (64 KiB with
-//! AVX-512's wider vectors), which every row block
+//! of W at a time (256 with AVX-512's wider vectors), into a 32 KiB block
+//! on the stack, which every row block
 //! then reads in order (measured at 128 × 512 → 512, 256 rows at a time:
 //! 55 → 72 GFLOP/s). dW packs panels of dY the same way, sixteen panels
 //! at a time, and copies each row tile's strided slice of X once for all
@@ -522,13 +522,16 @@ impl<T: Element, E: Epilogue<T>, const N: usize, const DIN: usize, const DOUT: u
 // every row block of the group then reads in order, from L1 or from L2
 // with the prefetcher ahead of it.
 
-/// Rows of W per packed block: 32 KiB of f32 (2 × 8 lanes) or f64 (2 × 4)
-/// with AVX2 or NEON, 16 KiB on SSE2, 64 KiB with AVX-512 (2 × 16 or
-/// 2 × 8 lanes). Blocks 512 rows deep beat 256 rows
-/// (interleaved medians at 128 × 512 → 512, one block instead of two:
-/// forward +8–14 % in f32 and f64, dX +15–29 %), though a block then fills
-/// L1; at f64 64 × 1024 → 256 the forward lost 8–10 %.
-const PACK_DEPTH: usize = 512;
+/// Rows of W per packed block: 512, 32 KiB of f32 (2 × 8 lanes) or f64
+/// (2 × 4) with AVX2 or NEON, 16 KiB on SSE2. With 256-bit vectors, blocks
+/// 512 rows deep beat 256 rows (interleaved medians at 128 × 512 → 512, one
+/// block instead of two: forward +8–14 % in f32 and f64, dX +15–29 %),
+/// though a block then fills L1; at f64 64 × 1024 → 256 the forward lost
+/// 8–10 %. AVX-512's vectors are twice as wide, and there 256 rows (again
+/// 32 KiB) beat 512 (64 KiB, more than a 48 KiB L1), timed in turns: the
+/// f32 forward +2 % at 128 × 512 → 512, +4 % at 300 × 512 → 512, +8 % at
+/// 64 × 1024 → 256; dX +2–4 % at 128 × 512 → 512; the rest level.
+const PACK_DEPTH: usize = if size_of::<V<f32>>() == 64 { 256 } else { 512 };
 
 /// How much cache the rows of one panel of W may claim (see [`aliasing`])
 /// before the forward packs them: 512 KiB, a bound fitted to measurements
@@ -1352,17 +1355,22 @@ pub fn backward_bias<T: Element, const DOUT: usize>(dy: &[[T; DOUT]], db: &mut [
 
 #[cfg(test)]
 mod tests {
-    use super::forward_group_rows;
+    use super::{PACK_DEPTH, forward_group_rows};
 
     /// The batches that tests/kernels.rs runs to cross forward groups do
     /// split into equal groups: two of a packed W (520 → 128 f64 at 131
-    /// rows, 512 rows deep per block within 512 KiB) and two of a W read in
-    /// place (97 → 93 f32 at 400 rows, whole rows within 128 KiB); five at
-    /// 300 → 70 f32 (520 rows) and 261 → 37 f64 (300). Smaller batches stay
-    /// whole.
+    /// rows, 512 rows deep per block within 512 KiB; at 259 rows where
+    /// blocks are 256 deep) and two of a W read in place (97 → 93 f32 at
+    /// 400 rows, whole rows within 128 KiB); five at 300 → 70 f32 (520
+    /// rows) and 261 → 37 f64 (300). Smaller batches stay whole.
     #[test]
     fn group_crossing_batches_split_in_equal_groups() {
-        assert_eq!(forward_group_rows::<f64, 520, 128>(131), 66);
+        if PACK_DEPTH == 512 {
+            assert_eq!(forward_group_rows::<f64, 520, 128>(131), 66);
+        } else {
+            assert_eq!(forward_group_rows::<f64, 520, 128>(131), 132);
+            assert_eq!(forward_group_rows::<f64, 520, 128>(259), 130);
+        }
         assert_eq!(forward_group_rows::<f32, 97, 93>(400), 200);
         assert_eq!(forward_group_rows::<f32, 300, 70>(520), 104);
         assert_eq!(forward_group_rows::<f64, 261, 37>(300), 60);
