@@ -38,13 +38,12 @@
 //! than 512 KiB of cache. Past that (`weight_packs`: at 128 × 512 → 512,
 //! say), once the batch has two row tiles, each panel is copied, 512 rows
 //! of W at a time (256 with AVX-512's wider vectors), into a 32 KiB block
-//! on the stack, which every row block
-//! then reads in order (measured at 128 × 512 → 512, 256 rows at a time:
-//! 55 → 72 GFLOP/s). dW packs panels of dY the same way, sixteen panels
-//! at a time, and copies each row tile's strided slice of X once for all
-//! sixteen, four tiles' slices in one pass (64 KiB of stack for dY and
-//! 12 KiB for X in f64 on AVX and NEON; 128 and 16 KiB with AVX-512; 32
-//! and 8 KiB on SSE2; see
+//! on the stack, which every row block then reads in order (measured at
+//! 128 × 512 → 512, 256 rows at a time: 55 → 72 GFLOP/s). dW packs panels
+//! of dY the same way, sixteen panels at a time, and copies each row
+//! tile's strided slice of X once for all sixteen, four tiles' slices in
+//! one pass (64 KiB of stack for dY and 12 KiB for X in f64 on AVX and
+//! NEON; 128 and 16 KiB with AVX-512; 32 and 8 KiB on SSE2; see
 //! `weight_packed_panels`), once the lines that a tile would read in place
 //! claim more than 128 KiB of cache (`weight_gradient_packs`). Smaller
 //! layers and batches skip the copies, which there only cost time.
@@ -82,8 +81,8 @@
 //!   of dW rows × output vectors stays in registers for the whole batch and
 //!   is stored (or added) once. At batch 1 it is the outer product
 //!   `x ⊗ dy`, written one row of dW at a time in stored order, in the
-//!   same pass as dX (`backward_row_input_and_weight`): each dot tile's rows of
-//!   W, then the same rows of dW.
+//!   same pass as dX (`backward_row_input_and_weight`): each dot tile's
+//!   rows of W, then the same rows of dW.
 //! - `db = Σ dY` sums vectors of dY rows.
 //!
 //! # What the compiler makes of it
@@ -576,8 +575,8 @@ const fn forward_packs<T: Element, const DIN: usize, const DOUT: usize>(rows: us
 }
 
 /// Stack bytes of the forward's packed block for a `din → dout` layer of
-/// `elem_bytes`-byte elements: 0 for a layer that never packs. (`f32x8`
-/// and `f64x4` are both 32 bytes.)
+/// `elem_bytes`-byte elements: 0 for a layer that never packs. (Both
+/// element types' vectors have one size: 32 bytes, 64 with AVX-512.)
 pub(super) const fn forward_pack_stack_bytes(din: usize, dout: usize, elem_bytes: usize) -> u64 {
     if weight_packs(din, dout, elem_bytes) { (PACK_DEPTH * FORWARD_VECTORS * size_of::<V<f32>>()) as u64 } else { 0 }
 }
@@ -1125,8 +1124,8 @@ const WEIGHT_PANELS: usize = 16;
 /// Batch rows per packed block of dY panels: 16 panels × 64 rows ×
 /// `FORWARD_VECTORS` vectors of 32 bytes make 64 KiB on the stack with AVX
 /// and NEON (2 vectors) and 32 KiB on SSE2 (1 vector), 128 KiB with
-/// AVX-512 (2 vectors of 64 bytes), which L2 holds
-/// while every row tile of dW streams through it.
+/// AVX-512 (2 vectors of 64 bytes), which L2 holds while every row tile of
+/// dW streams through it.
 const WEIGHT_DEPTH: usize = 64;
 
 /// Row tiles of dW whose slices of X one copy fetches: the copy reads
