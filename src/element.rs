@@ -10,16 +10,10 @@ mod sealed {
         type Vector: crate::kernel::simd::Vector<Self>;
     }
     impl Sealed for f32 {
-        #[cfg(not(all(any(target_arch = "x86", target_arch = "x86_64"), target_feature = "avx512f")))]
-        type Vector = wide::f32x8;
-        #[cfg(all(any(target_arch = "x86", target_arch = "x86_64"), target_feature = "avx512f"))]
-        type Vector = wide::f32x16;
+        type Vector = crate::kernel::F32Vector;
     }
     impl Sealed for f64 {
-        #[cfg(not(all(any(target_arch = "x86", target_arch = "x86_64"), target_feature = "avx512f")))]
-        type Vector = wide::f64x4;
-        #[cfg(all(any(target_arch = "x86", target_arch = "x86_64"), target_feature = "avx512f"))]
-        type Vector = wide::f64x8;
+        type Vector = crate::kernel::F64Vector;
     }
 }
 

@@ -77,6 +77,8 @@ struct Machine {
     peak_f64: f64,
     best_f32: f64,
     best_f64: f64,
+    /// Width in bits of the vectors the peak was measured on.
+    vector_bits: u32,
     /// Memory levels, fastest first; the last is DRAM.
     levels: Vec<Level>,
 }
@@ -100,10 +102,10 @@ impl Machine {
         // The peak of the vectors the kernels use: 512-bit ones in AVX-512
         // builds (which on cores with one 512-bit FMA unit, or two 256-bit
         // halves, as Zen 4, measure the same as 256-bit ones).
-        let ((peak_f32, best_f32), (peak_f64, best_f64)) = if tinylinear::BACKEND == "avx512" {
-            (fma_peak::<f32x16>(), fma_peak::<f64x8>())
+        let (vector_bits, (peak_f32, best_f32), (peak_f64, best_f64)) = if tinylinear::BACKEND == "avx512" {
+            (512, fma_peak::<f32x16>(), fma_peak::<f64x8>())
         } else {
-            (fma_peak::<f32x8>(), fma_peak::<f64x4>())
+            (256, fma_peak::<f32x8>(), fma_peak::<f64x4>())
         };
 
         let capacities = cache_capacities();
@@ -116,7 +118,7 @@ impl Machine {
                 Level { name, capacity: capacities.get(index).copied(), working_set, gb_per_s, best_gb_per_s }
             })
             .collect();
-        Self { peak_f32, peak_f64, best_f32, best_f64, levels }
+        Self { peak_f32, peak_f64, best_f32, best_f64, vector_bits, levels }
     }
 
     fn peak<T: Element>(&self) -> f64 {
@@ -130,8 +132,10 @@ impl Machine {
 
     fn print(&self) {
         println!("\none core of this machine");
-        let bits = if tinylinear::BACKEND == "avx512" { 512 } else { 256 };
-        println!("  FMA peak  f32 {:8.1} GFLOP/s (best run {:.1}; {bits}-bit vectors)", self.peak_f32, self.best_f32);
+        println!(
+            "  FMA peak  f32 {:8.1} GFLOP/s (best run {:.1}; {}-bit vectors)",
+            self.peak_f32, self.best_f32, self.vector_bits
+        );
         println!("            f64 {:8.1} GFLOP/s (best run {:.1})", self.peak_f64, self.best_f64);
         println!(
             "  {:<5} {:>10} {:>12} {:>10} {:>10} {:>17}",

@@ -51,7 +51,12 @@ mod tile;
 /// ```
 pub const BACKEND: &str = backend::NAME;
 
-/// Tile sizes and the backend's name, chosen per target at compile time.
+/// The backend's name, vectors and tile sizes, chosen per target at
+/// compile time.
+///
+/// `F32Vector` and `F64Vector` are the `wide` vectors the kernels run on
+/// (`Element`'s sealed `Vector` type is one of them); `wide` picks their
+/// instructions from the same target features.
 ///
 /// The forward tile holds `FORWARD_ROWS × FORWARD_VECTORS` accumulator
 /// vectors; with one vector register per accumulator it needs that many
@@ -69,6 +74,8 @@ mod backend {
         // (`wide` needs AVX-512 BW beside F; `-C target-cpu=native`
         // turns on both wherever there is AVX-512.)
         pub const NAME: &str = "avx512";
+        pub type F32Vector = wide::f32x16;
+        pub type F64Vector = wide::f64x8;
         pub const FORWARD_ROWS: usize = 8;
         pub const FORWARD_VECTORS: usize = 2;
         pub const DX_ROWS: usize = 4;
@@ -88,6 +95,8 @@ mod backend {
         pub const NAME: &str = "avx2+fma";
         #[cfg(not(target_feature = "fma"))]
         pub const NAME: &str = "avx";
+        pub type F32Vector = wide::f32x8;
+        pub type F64Vector = wide::f64x4;
         pub const FORWARD_ROWS: usize = 6;
         pub const FORWARD_VECTORS: usize = 2;
         pub const DX_ROWS: usize = 4;
@@ -101,6 +110,8 @@ mod backend {
         // be 15 and spill around the broadcast shuffles).
         // dX: 2 × 2 = 8 xmm accumulators + 4 dY + 4 W = 16.
         pub const NAME: &str = "sse2";
+        pub type F32Vector = wide::f32x8;
+        pub type F64Vector = wide::f64x4;
         pub const FORWARD_ROWS: usize = 4;
         pub const FORWARD_VECTORS: usize = 1;
         pub const DX_ROWS: usize = 2;
@@ -113,6 +124,8 @@ mod backend {
         // 24 q accumulators + 4 for W + 1 broadcast = 29.
         // dX: 4 × 2 = 16 q accumulators + 8 dY + 4 W = 28.
         pub const NAME: &str = "neon";
+        pub type F32Vector = wide::f32x8;
+        pub type F64Vector = wide::f64x4;
         pub const FORWARD_ROWS: usize = 6;
         pub const FORWARD_VECTORS: usize = 2;
         pub const DX_ROWS: usize = 4;
@@ -122,6 +135,8 @@ mod backend {
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     mod chosen {
         pub const NAME: &str = "simd128";
+        pub type F32Vector = wide::f32x8;
+        pub type F64Vector = wide::f64x4;
         pub const FORWARD_ROWS: usize = 4;
         pub const FORWARD_VECTORS: usize = 1;
         pub const DX_ROWS: usize = 2;
@@ -136,6 +151,8 @@ mod backend {
     mod chosen {
         // No SIMD registers: the tiles are unused; the reference loops run.
         pub const NAME: &str = "scalar";
+        pub type F32Vector = wide::f32x8;
+        pub type F64Vector = wide::f64x4;
         pub const FORWARD_ROWS: usize = 1;
         pub const FORWARD_VECTORS: usize = 1;
         pub const DX_ROWS: usize = 1;
@@ -151,6 +168,7 @@ mod backend {
 }
 
 use backend::{DX_COLS, DX_ROWS, FORWARD_ROWS, FORWARD_VECTORS, GEMV_VECTORS};
+pub(crate) use backend::{F32Vector, F64Vector};
 
 /// Whether a backward kernel writes its gradient or adds into it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
