@@ -388,6 +388,7 @@ trait RowTile {
 /// tiles of 8 FMA chains each, rather than one of 12 and one of 4 that
 /// waits on FMA latency).
 #[cfg_attr(not(debug_assertions), inline(always))]
+#[allow(clippy::modulo_one, reason = "FORWARD_ROWS is 1 on the scalar backend, which never runs the tiles")]
 fn for_each_row_block<K: RowTile>(rows: usize, kernel: &mut K) {
     let mut full = rows / FORWARD_ROWS * FORWARD_ROWS;
     if FORWARD_ROWS == 6 && rows % FORWARD_ROWS == 2 && full > 0 {
@@ -1215,6 +1216,7 @@ struct PackedWeight<'a, T: Element, const DIN: usize, const DOUT: usize> {
 impl<T: Element, const DIN: usize, const DOUT: usize> RowTile for PackedWeight<'_, T, DIN, DOUT> {
     /// `R` rows of dW (inputs `first ..`) × each packed panel, over the block's batch rows.
     #[cfg_attr(not(debug_assertions), inline(always))]
+    #[allow(clippy::modulo_one, reason = "FORWARD_ROWS is 1 on the scalar backend, which never runs the tiles")]
     fn tile<const R: usize>(&mut self, first: usize) {
         let held = self.copied_from.and_then(|from| {
             let offset = first.checked_sub(from)?;
