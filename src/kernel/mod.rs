@@ -70,7 +70,10 @@ mod backend {
         // 32 zmm registers; f32x16/f64x8 are one register each.
         // Forward/dW: 8 × 2 = 16 accumulators + 2 W + 1 broadcast = 19;
         // 16 chains cover FMA latency × throughput with room to spare.
-        // dX: 4 × 2 = 8 accumulators + 4 dY + 2 W = 14, as on AVX2.
+        // dX: 8 × 2 = 16 accumulators + 8 dY + 2 W = 26. Against 4 × 2,
+        // eight rows of dY share each load of W, which halves the reads
+        // of W from L2 (measured at batch 8, 512 → 512: dX +20 % in f32,
+        // +26 % in f64).
         // (`wide` needs AVX-512 BW beside F; `-C target-cpu=native`
         // turns on both wherever there is AVX-512.)
         pub const NAME: &str = "avx512";
@@ -78,7 +81,7 @@ mod backend {
         pub type F64Vector = wide::f64x8;
         pub const FORWARD_ROWS: usize = 8;
         pub const FORWARD_VECTORS: usize = 2;
-        pub const DX_ROWS: usize = 4;
+        pub const DX_ROWS: usize = 8;
         pub const DX_COLS: usize = 2;
     }
 
