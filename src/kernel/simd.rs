@@ -115,8 +115,8 @@ const _: () = assert!(size_of::<f32x8>() == size_of::<f64x4>() && size_of::<f32x
 
 impl_vector!(f32x8, f32, 8, f32x8::transpose);
 impl_vector!(f64x4, f64, 4, f64x4::transpose);
-impl_vector!(f32x16, f32, 16, wide_transpose::f32x16);
-impl_vector!(f64x8, f64, 8, wide_transpose::f64x8);
+impl_vector!(f32x16, f32, 16, transpose_512::f32x16);
+impl_vector!(f64x8, f64, 8, transpose_512::f64x8);
 
 /// Transposes of the 512-bit vectors. `wide`'s own go element by element,
 /// so AVX-512 builds run them on 512-bit interleaves and two-source
@@ -127,7 +127,7 @@ impl_vector!(f64x8, f64, 8, wide_transpose::f64x8);
 /// ran 12–23 % faster in `f32` (32 × 128 → 64 to 128 × 512 → 512) and
 /// level in `f64`. AVX2 builds never call these and keep `wide`'s.
 #[cfg(target_feature = "avx")]
-mod wide_transpose {
+mod transpose_512 {
     #[cfg(target_feature = "avx512f")]
     pub use permutes::{f32x16, f64x8};
 
