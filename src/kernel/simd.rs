@@ -173,6 +173,18 @@ mod transpose_512 {
             ]
         }
 
+        /// Output `n` interleaves `x[n & !1]` and `x[n | 1]`: their low
+        /// halves of each 128-bit block (`low`) where `n` is even, their
+        /// high halves (`high`) where it is odd.
+        #[inline(always)]
+        fn interleave_pairs<const N: usize>(
+            x: &[m512i; N],
+            low: impl Fn(m512i, m512i) -> m512i,
+            high: impl Fn(m512i, m512i) -> m512i,
+        ) -> [m512i; N] {
+            core::array::from_fn(|n| if n % 2 == 0 { low(x[n & !1], x[n | 1]) } else { high(x[n & !1], x[n | 1]) })
+        }
+
         /// 16 × 16 `f32`: 32-bit, then 64-bit interleaves within each
         /// 128-bit block leave 4 × 4 transposed blocks, which [`blocks`]
         /// then moves into place.
@@ -181,16 +193,13 @@ mod transpose_512 {
             let bits: [m512i; 16] = core::array::from_fn(|n| cast_to_m512i_from_m512(m512(__m512::from(rows[n]))));
             // Rows 2p and 2p + 1 interleaved: columns 4q, 4q + 1 of both in
             // block q of `pairs[2p]`, columns 4q + 2, 4q + 3 in `pairs[2p + 1]`.
-            let pairs: [m512i; 16] = core::array::from_fn(|n| {
-                let (even, odd) = (bits[n & !1], bits[n | 1]);
-                if n % 2 == 0 { unpack_low_i32_m512i(even, odd) } else { unpack_high_i32_m512i(even, odd) }
-            });
-            // Block q of `quads[4g + c]`: column 4q + c of rows 4g .. 4g + 4.
-            let quads: [m512i; 16] = core::array::from_fn(|n| {
-                let (group, c) = (n / 4 * 4, n % 4);
-                let (first, second) = (pairs[group + c / 2], pairs[group + 2 + c / 2]);
-                if c % 2 == 0 { unpack_low_i64_m512i(first, second) } else { unpack_high_i64_m512i(first, second) }
-            });
+            let pairs = interleave_pairs(&bits, unpack_low_i32_m512i, unpack_high_i32_m512i);
+            // Reordered so that the pairs of rows 4g, 4g + 1 and 4g + 2,
+            // 4g + 3 sit side by side for each half of the columns:
+            // then block q of `quads[4g + c]` is column 4q + c of rows
+            // 4g .. 4g + 4.
+            let pairs: [m512i; 16] = core::array::from_fn(|n| pairs[n / 4 * 4 + [0, 2, 1, 3][n % 4]]);
+            let quads = interleave_pairs(&pairs, unpack_low_i64_m512i, unpack_high_i64_m512i);
             let mut columns = [wide::f32x16::ZERO; 16];
             for c in 0..4 {
                 let moved = blocks([quads[c], quads[4 + c], quads[8 + c], quads[12 + c]]);
@@ -202,15 +211,15 @@ mod transpose_512 {
         }
 
         /// 8 × 8 `f64`: a 64-bit interleave leaves 2 × 2 transposed
-        /// blocks, which [`blocks`] then moves into place.
+        /// blocks (block q of `pairs[2p + c]`: column 2q + c of rows 2p
+        /// and 2p + 1), which [`blocks`] then moves into place.
         #[inline(always)]
         pub fn f64x8(rows: [wide::f64x8; 8]) -> [wide::f64x8; 8] {
             let bits: [m512i; 8] = core::array::from_fn(|n| cast_to_m512i_from_m512d(m512d(__m512d::from(rows[n]))));
-            // Block q of `pairs[2p + c]`: column 2q + c of rows 2p, 2p + 1.
-            let pairs: [m512i; 8] = core::array::from_fn(|n| {
-                let (even, odd) = (bits[n & !1], bits[n | 1]);
-                if n % 2 == 0 { unpack_low_i64_m512i(even, odd) } else { unpack_high_i64_m512i(even, odd) }
-            });
+            let pairs = interleave_pairs(&bits, unpack_low_i64_m512i, unpack_high_i64_m512i);
+            // The placement loop of `f32x16` with 2 for 4: written once,
+            // generic over the count, it led LLVM to split some f64
+            // instances' stores into 128-bit pieces (dX −3 to −4 %).
             let mut columns = [wide::f64x8::ZERO; 8];
             for c in 0..2 {
                 let moved = blocks([pairs[c], pairs[2 + c], pairs[4 + c], pairs[6 + c]]);
