@@ -79,7 +79,9 @@
 //!   (`DX_ROWS · DX_COLS` of them, up to 8), so that as many FMA chains run.
 //! - `dW = Xᵀ·dY` is the forward tile with the batch as the k-loop: a tile
 //!   of dW rows × output vectors stays in registers for the whole batch and
-//!   is stored (or added) once. At batch 1 it is the outer product
+//!   is stored (or added) once. Below batch 16 its FMAs are too few to hide
+//!   the stores' wait for lines of dW, so on x86 each tile first asks for
+//!   the next tile's lines with a write-intent prefetch. At batch 1 it is the outer product
 //!   `x ⊗ dy`, written one row of dW at a time in stored order, in the
 //!   same pass as dX (`backward_row_input_and_weight`): each dot tile's
 //!   rows of W, then the same rows of dW.
