@@ -640,18 +640,21 @@ impl<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: usize> RowTile
         let (Some(x), Some(y)) = (block::<_, R>(self.x, first), block_mut::<_, R>(self.y, first)) else {
             return;
         };
-        let (lanes, j, depth) = (lanes::<T>(), self.j, self.panel.len());
+        let (lanes, j) = (lanes::<T>(), self.j);
         let mut acc: [[V<T>; FORWARD_VECTORS]; R] = match self.start {
             Start::Bias(Some(b)) => [core::array::from_fn(|v| load(b, j + v * lanes)); R],
             Start::Bias(None) => [[V::<T>::ZERO; FORWARD_VECTORS]; R],
             Start::Partial => core::array::from_fn(|r| core::array::from_fn(|v| load(&y[r], j + v * lanes))),
         };
-        let x_block: [&[T]; R] = core::array::from_fn(|r| x[r].get(self.k0..self.k0 + depth).unwrap_or(&[]));
-        if x_block.iter().any(|row| row.len() != depth) {
-            return;
-        }
-        for (k, w) in self.panel.iter().enumerate() {
-            rank_one_update(&mut acc, x_block.iter().map(|x_row| x_row.get(k).copied().unwrap_or(T::ZERO)), w);
+        debug_assert!(self.k0 + self.panel.len() <= DIN, "a packed block past the end of X's rows");
+        // The input index runs to DIN, a constant, so indexing a row of X
+        // needs no check, and each broadcast loads from memory. Checked
+        // against the block's length instead (`get(k)` on slices of the
+        // rows), one row's check stayed in the loop, and its broadcast went
+        // through a register, one more shuffle on the FMAs' port: the f32
+        // and f64 forward and dX at 128 × 512 → 512 ran 2–6 % slower.
+        for (w, k) in self.panel.iter().zip(self.k0..DIN) {
+            rank_one_update(&mut acc, x.iter().map(|x_row| x_row[k]), w);
         }
         store_forward_tile(&acc, y, Columns { j, skip: 0 }, self.finish, self.epilogue);
     }
