@@ -14,6 +14,8 @@ use wide::{f32x8, f32x16, f64x4, f64x8};
 pub trait Vector<T: Copy>: Copy + Add<Output = Self> + Mul<Output = Self> {
     /// Elements per vector.
     const LANES: usize;
+    /// Whether [`Vector::sums`] adds several vectors' lanes at once.
+    const SUMS_IN_TREES: bool;
     /// All lanes zero.
     const ZERO: Self;
 
@@ -38,6 +40,10 @@ pub trait Vector<T: Copy>: Copy + Add<Output = Self> + Mul<Output = Self> {
     fn mul_add(self, a: Self, b: Self) -> Self;
     /// The sum of the lanes.
     fn sum(self) -> T;
+    /// `sums[v]` = the sum of the lanes of `vectors[v]`, for as many as
+    /// both hold. AVX-512 adds `LANES` vectors' lanes in one tree of
+    /// shuffles (see `lane_sums`); everything else sums each vector.
+    fn sums(vectors: &[Self], sums: &mut [T]);
 }
 
 /// `load_transposed` for one `wide` type, through the transpose `$transpose`
@@ -60,9 +66,10 @@ macro_rules! transposed {
 
 /// Generates `Vector` for one `wide` type.
 macro_rules! impl_vector {
-    ($vector:ty, $element:ty, $lanes:literal, $transpose:path) => {
+    ($vector:ty, $element:ty, $lanes:literal, $transpose:path, $sums:path, $in_trees:expr) => {
         impl Vector<$element> for $vector {
             const LANES: usize = $lanes;
+            const SUMS_IN_TREES: bool = $in_trees;
             const ZERO: Self = <$vector>::ZERO;
 
             #[inline(always)]
@@ -105,6 +112,11 @@ macro_rules! impl_vector {
             fn sum(self) -> $element {
                 self.reduce_add()
             }
+
+            #[inline(always)]
+            fn sums(vectors: &[Self], sums: &mut [$element]) {
+                $sums(vectors, sums)
+            }
         }
     };
 }
@@ -113,10 +125,77 @@ macro_rules! impl_vector {
 // both element types having vectors of the same size.
 const _: () = assert!(size_of::<f32x8>() == size_of::<f64x4>() && size_of::<f32x16>() == size_of::<f64x8>());
 
-impl_vector!(f32x8, f32, 8, f32x8::transpose);
-impl_vector!(f64x4, f64, 4, f64x4::transpose);
-impl_vector!(f32x16, f32, 16, transpose_512::f32x16);
-impl_vector!(f64x8, f64, 8, transpose_512::f64x8);
+impl_vector!(f32x8, f32, 8, f32x8::transpose, lane_sums::one_at_a_time, false);
+impl_vector!(f64x4, f64, 4, f64x4::transpose, lane_sums::one_at_a_time, false);
+impl_vector!(f32x16, f32, 16, transpose_512::f32x16, lane_sums::f32x16, lane_sums::IN_TREES);
+impl_vector!(f64x8, f64, 8, transpose_512::f64x8, lane_sums::f64x8, lane_sums::IN_TREES);
+
+/// Sums of the lanes of many vectors: the dX dot tiles end with one per
+/// accumulator. One vector at a time, a 512-bit sum takes four shuffles
+/// and four additions, on the port that also runs FMAs. AVX-512 builds
+/// add `LANES` vectors at once in a tree (`transpose_512::f32x16_sums`),
+/// 30 shuffles and 15 additions for sixteen `f32` vectors.
+mod lane_sums {
+    use super::Vector;
+
+    /// Each vector's own sum.
+    #[inline(always)]
+    pub fn one_at_a_time<T: Copy, V: Vector<T>>(vectors: &[V], sums: &mut [T]) {
+        for (sum, vector) in sums.iter_mut().zip(vectors) {
+            *sum = vector.sum();
+        }
+    }
+
+    /// Whether the 512-bit vectors' sums go in trees: only where the
+    /// build has AVX-512's permutes.
+    pub const IN_TREES: bool = cfg!(target_feature = "avx512f");
+
+    #[cfg(not(target_feature = "avx512f"))]
+    pub use one_at_a_time as f32x16;
+    #[cfg(not(target_feature = "avx512f"))]
+    pub use one_at_a_time as f64x8;
+
+    /// Sixteen vectors at a time through the tree, and a last group of
+    /// eight or more padded with zero vectors; fewer one at a time.
+    #[cfg(target_feature = "avx512f")]
+    #[inline(always)]
+    pub fn f32x16(vectors: &[wide::f32x16], sums: &mut [f32]) {
+        in_trees(vectors, sums, |group| super::transpose_512::f32x16_sums(group).to_array());
+    }
+
+    /// Eight vectors at a time through the tree, and a last group of
+    /// four or more padded with zero vectors; fewer one at a time.
+    #[cfg(target_feature = "avx512f")]
+    #[inline(always)]
+    pub fn f64x8(vectors: &[wide::f64x8], sums: &mut [f64]) {
+        in_trees(vectors, sums, |group| super::transpose_512::f64x8_sums(group).to_array());
+    }
+
+    /// `sums` of `vectors`, `L` at a time through `tree`.
+    #[cfg(target_feature = "avx512f")]
+    #[inline(always)]
+    fn in_trees<T: Copy, V: Vector<T>, const L: usize>(vectors: &[V], sums: &mut [T], tree: impl Fn([V; L]) -> [T; L]) {
+        let count = vectors.len().min(sums.len());
+        let (groups, _) = vectors.as_chunks::<L>();
+        let (sum_groups, _) = sums.as_chunks_mut::<L>();
+        let mut done = 0;
+        for (group, sum_group) in groups.iter().zip(sum_groups) {
+            *sum_group = tree(*group);
+            done += L;
+        }
+        let (Some(rest), Some(sums)) = (vectors.get(done..count), sums.get_mut(done..count)) else {
+            return;
+        };
+        if 2 * rest.len() >= L {
+            let padded = tree(core::array::from_fn(|v| rest.get(v).copied().unwrap_or(V::ZERO)));
+            for (sum, &value) in sums.iter_mut().zip(&padded) {
+                *sum = value;
+            }
+        } else {
+            one_at_a_time(rest, sums);
+        }
+    }
+}
 
 /// Transposes of the 512-bit vectors. `wide`'s own go element by element,
 /// so AVX-512 builds run them on 512-bit interleaves and two-source
@@ -129,7 +208,7 @@ impl_vector!(f64x8, f64, 8, transpose_512::f64x8);
 #[cfg(target_feature = "avx")]
 mod transpose_512 {
     #[cfg(target_feature = "avx512f")]
-    pub use permutes::{f32x16, f64x8};
+    pub use permutes::{f32x16, f32x16_sums, f64x8, f64x8_sums};
 
     #[cfg(not(target_feature = "avx512f"))]
     pub fn f32x16(rows: [wide::f32x16; 16]) -> [wide::f32x16; 16] {
@@ -148,9 +227,9 @@ mod transpose_512 {
         #[cfg(target_arch = "x86_64")]
         use core::arch::x86_64::{__m512, __m512d};
         use safe_arch::{
-            cast_to_m512_from_m512i, cast_to_m512d_from_m512i, cast_to_m512i_from_m512, cast_to_m512i_from_m512d, m512,
-            m512d, m512i, shuffle_abv_i64_all_m512i as pick_i64, unpack_high_i32_m512i, unpack_high_i64_m512i,
-            unpack_low_i32_m512i, unpack_low_i64_m512i,
+            add_m512, add_m512d, cast_to_m512_from_m512i, cast_to_m512d_from_m512i, cast_to_m512i_from_m512,
+            cast_to_m512i_from_m512d, m512, m512d, m512i, shuffle_abv_i64_all_m512i as pick_i64, unpack_high_i32_m512i,
+            unpack_high_i64_m512i, unpack_low_i32_m512i, unpack_low_i64_m512i,
         };
 
         /// The 4 × 4 transpose of 128-bit blocks: output `q` holds block
@@ -229,6 +308,61 @@ mod transpose_512 {
             }
             columns
         }
+
+        /// The four 128-bit blocks of each of `x` added up: block `m` of the
+        /// result is the sum of `x[m]`'s blocks, lane by lane. Two rounds
+        /// of two-source permutes, each pair's two results added at once
+        /// (six permutes, three additions).
+        #[inline(always)]
+        fn block_sums(x: [m512i; 4], add: impl Fn(m512i, m512i) -> m512i) -> m512i {
+            let index = |lanes: [i64; 8]| m512i::from(lanes);
+            let (low_halves, high_halves) = (index([0, 1, 2, 3, 8, 9, 10, 11]), index([4, 5, 6, 7, 12, 13, 14, 15]));
+            let (evens, odds) = (index([0, 1, 4, 5, 8, 9, 12, 13]), index([2, 3, 6, 7, 10, 11, 14, 15]));
+            // Blocks 0 + 2 and 1 + 3 of the first source, then of the second.
+            let halves = |a, b| add(pick_i64(a, low_halves, b), pick_i64(a, high_halves, b));
+            let (top, bottom) = (halves(x[0], x[1]), halves(x[2], x[3]));
+            add(pick_i64(top, evens, bottom), pick_i64(top, odds, bottom))
+        }
+
+        /// Lane `i` of the result is the sum of the lanes of `vectors[i]`.
+        /// The steps of [`f32x16`]'s transpose, except that the two
+        /// outputs of each interleave are added at once, which halves the
+        /// count at every step: 16, then 8 interleaves within 128-bit
+        /// blocks leave four vectors whose block `q` holds, in lane `c`,
+        /// a partial sum of vector `4m + c` (`m` the vector's index); then
+        /// [`block_sums`]. 30 shuffles and 15 additions in all.
+        #[inline(always)]
+        pub fn f32x16_sums(vectors: [wide::f32x16; 16]) -> wide::f32x16 {
+            let add = |a, b| cast_to_m512i_from_m512(add_m512(cast_to_m512_from_m512i(a), cast_to_m512_from_m512i(b)));
+            let bits: [m512i; 16] = core::array::from_fn(|n| cast_to_m512i_from_m512(m512(__m512::from(vectors[n]))));
+            // Vectors 2p and 2p + 1 in alternate lanes of each block.
+            let pairs: [m512i; 8] = core::array::from_fn(|p| {
+                let (a, b) = (bits[2 * p], bits[2 * p + 1]);
+                add(unpack_low_i32_m512i(a, b), unpack_high_i32_m512i(a, b))
+            });
+            // Vectors 4m .. 4m + 4 in lanes 0 .. 4 of each block.
+            let quads: [m512i; 4] = core::array::from_fn(|m| {
+                let (a, b) = (pairs[2 * m], pairs[2 * m + 1]);
+                add(unpack_low_i64_m512i(a, b), unpack_high_i64_m512i(a, b))
+            });
+            wide::f32x16::from(cast_to_m512_from_m512i(block_sums(quads, add)).0)
+        }
+
+        /// Lane `i` of the result is the sum of the lanes of `vectors[i]`:
+        /// [`f32x16_sums`] for eight `f64` vectors, one 64-bit interleave
+        /// and [`block_sums`] (14 shuffles and 7 additions).
+        #[inline(always)]
+        pub fn f64x8_sums(vectors: [wide::f64x8; 8]) -> wide::f64x8 {
+            let add =
+                |a, b| cast_to_m512i_from_m512d(add_m512d(cast_to_m512d_from_m512i(a), cast_to_m512d_from_m512i(b)));
+            let bits: [m512i; 8] = core::array::from_fn(|n| cast_to_m512i_from_m512d(m512d(__m512d::from(vectors[n]))));
+            // Vectors 2m and 2m + 1 in lanes 0 and 1 of each block.
+            let pairs: [m512i; 4] = core::array::from_fn(|m| {
+                let (a, b) = (bits[2 * m], bits[2 * m + 1]);
+                add(unpack_low_i64_m512i(a, b), unpack_high_i64_m512i(a, b))
+            });
+            wide::f64x8::from(cast_to_m512d_from_m512i(block_sums(pairs, add)).0)
+        }
     }
 }
 
@@ -261,6 +395,37 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// `Vector::sums` of 1 to 33 vectors (whole trees, padded ones, and
+    /// vectors summed one at a time), into room for all of them and for
+    /// fewer, against each vector's lanes added in order. The values are
+    /// small integers, so every order of addition gives the same sum.
+    fn sums_every_count<T: Element, V: Vector<T>>() {
+        let lanes = V::LANES;
+        let vectors: [V; 33] = core::array::from_fn(|v| {
+            let values: [T; 16] = core::array::from_fn(|l| T::from_f64((v * 37 + l * l) as f64 - 200.0));
+            V::load(&values)
+        });
+        for count in 1..=vectors.len() {
+            for room in [count, count - 1, count / 2] {
+                let mut sums = [T::from_f64(-1.0); 34];
+                V::sums(&vectors[..count], &mut sums[..room]);
+                for (v, &sum) in sums.iter().enumerate() {
+                    let expected =
+                        if v < room { (0..lanes).map(|l| (v * 37 + l * l) as f64 - 200.0).sum() } else { -1.0 };
+                    assert_eq!(sum, T::from_f64(expected), "{lanes} lanes, {count} vectors, room for {room}: sum {v}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_vector_type_sums_many_vectors() {
+        sums_every_count::<f32, f32x8>();
+        sums_every_count::<f64, f64x4>();
+        sums_every_count::<f32, f32x16>();
+        sums_every_count::<f64, f64x8>();
     }
 
     #[test]
