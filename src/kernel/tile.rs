@@ -75,8 +75,10 @@
 //!   batches, inputs past the last full panel, and every other backend read
 //!   rows of W contiguously in a dot-product tile of `R` batch rows × `I` rows
 //!   of W, each an accumulator of partial sums, with one horizontal sum per
-//!   output at the end. At batch 1 all the tile's accumulators go to rows of W
-//!   (`DX_ROWS · DX_COLS` of them, up to 8), so that as many FMA chains run.
+//!   output at the end (with AVX-512, all of a tile's sums in one tree of
+//!   shuffles: `Vector::sums`). At batch 1 all the tile's accumulators go
+//!   to rows of W (`DX_ROWS · DX_COLS` of them, up to 8), so that as many
+//!   FMA chains run.
 //! - `dW = Xᵀ·dY` is the forward tile with the batch as the k-loop: a tile
 //!   of dW rows × output vectors stays in registers for the whole batch and
 //!   is stored (or added) once. Below batch 16 its FMAs are too few to hide
