@@ -64,12 +64,13 @@ macro_rules! transposed {
     };
 }
 
-/// Generates `Vector` for one `wide` type.
+/// Generates `Vector` for one `wide` type, its lanes summed as the module
+/// `lane_sums::$sums` says.
 macro_rules! impl_vector {
-    ($vector:ty, $element:ty, $lanes:literal, $transpose:path, $sums:path, $in_trees:expr) => {
+    ($vector:ty, $element:ty, $lanes:literal, $transpose:path, $sums:ident) => {
         impl Vector<$element> for $vector {
             const LANES: usize = $lanes;
-            const SUMS_IN_TREES: bool = $in_trees;
+            const SUMS_IN_TREES: bool = lane_sums::$sums::IN_TREES;
             const ZERO: Self = <$vector>::ZERO;
 
             #[inline(always)]
@@ -115,7 +116,7 @@ macro_rules! impl_vector {
 
             #[inline(always)]
             fn sums(vectors: &[Self], sums: &mut [$element]) {
-                $sums(vectors, sums)
+                lane_sums::$sums::sums(vectors, sums)
             }
         }
     };
@@ -125,10 +126,10 @@ macro_rules! impl_vector {
 // both element types having vectors of the same size.
 const _: () = assert!(size_of::<f32x8>() == size_of::<f64x4>() && size_of::<f32x16>() == size_of::<f64x8>());
 
-impl_vector!(f32x8, f32, 8, f32x8::transpose, lane_sums::one_at_a_time, false);
-impl_vector!(f64x4, f64, 4, f64x4::transpose, lane_sums::one_at_a_time, false);
-impl_vector!(f32x16, f32, 16, transpose_512::f32x16, lane_sums::f32x16, lane_sums::IN_TREES);
-impl_vector!(f64x8, f64, 8, transpose_512::f64x8, lane_sums::f64x8, lane_sums::IN_TREES);
+impl_vector!(f32x8, f32, 8, f32x8::transpose, one_at_a_time);
+impl_vector!(f64x4, f64, 4, f64x4::transpose, one_at_a_time);
+impl_vector!(f32x16, f32, 16, transpose_512::f32x16, f32x16);
+impl_vector!(f64x8, f64, 8, transpose_512::f64x8, f64x8);
 
 /// Sums of the lanes of many vectors: the dX dot tiles end with one per
 /// accumulator. One vector at a time, a 512-bit sum takes four shuffles
@@ -136,20 +137,21 @@ impl_vector!(f64x8, f64, 8, transpose_512::f64x8, lane_sums::f64x8, lane_sums::I
 /// add `LANES` vectors at once in a tree (`transpose_512::f32x16_sums`),
 /// 30 shuffles and 15 additions for sixteen `f32` vectors.
 mod lane_sums {
-    use super::Vector;
-
     /// Each vector's own sum.
-    #[inline(always)]
-    pub fn one_at_a_time<T: Copy, V: Vector<T>>(vectors: &[V], sums: &mut [T]) {
-        for (sum, vector) in sums.iter_mut().zip(vectors) {
-            *sum = vector.sum();
+    pub mod one_at_a_time {
+        use crate::kernel::simd::Vector;
+
+        pub const IN_TREES: bool = false;
+
+        #[inline(always)]
+        pub fn sums<T: Copy, V: Vector<T>>(vectors: &[V], sums: &mut [T]) {
+            for (sum, vector) in sums.iter_mut().zip(vectors) {
+                *sum = vector.sum();
+            }
         }
     }
 
-    /// Whether the 512-bit vectors' sums go in trees: only where the
-    /// build has AVX-512's permutes.
-    pub const IN_TREES: bool = cfg!(target_feature = "avx512f");
-
+    // Trees only where the build has AVX-512's permutes.
     #[cfg(not(target_feature = "avx512f"))]
     pub use one_at_a_time as f32x16;
     #[cfg(not(target_feature = "avx512f"))]
@@ -158,23 +160,35 @@ mod lane_sums {
     /// Sixteen vectors at a time through the tree, and a last group of
     /// eight or more padded with zero vectors; fewer one at a time.
     #[cfg(target_feature = "avx512f")]
-    #[inline(always)]
-    pub fn f32x16(vectors: &[wide::f32x16], sums: &mut [f32]) {
-        in_trees(vectors, sums, |group| super::transpose_512::f32x16_sums(group).to_array());
+    pub mod f32x16 {
+        pub const IN_TREES: bool = true;
+
+        #[inline(always)]
+        pub fn sums(vectors: &[wide::f32x16], sums: &mut [f32]) {
+            super::in_trees(vectors, sums, |group| crate::kernel::simd::transpose_512::f32x16_sums(group).to_array());
+        }
     }
 
     /// Eight vectors at a time through the tree, and a last group of
     /// four or more padded with zero vectors; fewer one at a time.
     #[cfg(target_feature = "avx512f")]
-    #[inline(always)]
-    pub fn f64x8(vectors: &[wide::f64x8], sums: &mut [f64]) {
-        in_trees(vectors, sums, |group| super::transpose_512::f64x8_sums(group).to_array());
+    pub mod f64x8 {
+        pub const IN_TREES: bool = true;
+
+        #[inline(always)]
+        pub fn sums(vectors: &[wide::f64x8], sums: &mut [f64]) {
+            super::in_trees(vectors, sums, |group| crate::kernel::simd::transpose_512::f64x8_sums(group).to_array());
+        }
     }
 
     /// `sums` of `vectors`, `L` at a time through `tree`.
     #[cfg(target_feature = "avx512f")]
     #[inline(always)]
-    fn in_trees<T: Copy, V: Vector<T>, const L: usize>(vectors: &[V], sums: &mut [T], tree: impl Fn([V; L]) -> [T; L]) {
+    fn in_trees<T: Copy, V: super::Vector<T>, const L: usize>(
+        vectors: &[V],
+        sums: &mut [T],
+        tree: impl Fn([V; L]) -> [T; L],
+    ) {
         let count = vectors.len().min(sums.len());
         let (groups, _) = vectors.as_chunks::<L>();
         let (sum_groups, _) = sums.as_chunks_mut::<L>();
@@ -192,7 +206,7 @@ mod lane_sums {
                 *sum = value;
             }
         } else {
-            one_at_a_time(rest, sums);
+            one_at_a_time::sums(rest, sums);
         }
     }
 }
@@ -262,6 +276,21 @@ mod transpose_512 {
             high: impl Fn(m512i, m512i) -> m512i,
         ) -> [m512i; N] {
             core::array::from_fn(|n| if n % 2 == 0 { low(x[n & !1], x[n | 1]) } else { high(x[n & !1], x[n | 1]) })
+        }
+
+        /// Output `p` adds [`interleave_pairs`]' outputs `2p` and `2p + 1`,
+        /// the two interleaves of `x[2p]` and `x[2p + 1]`: each lane then
+        /// holds a partial sum of one of the two, and the count halves.
+        #[inline(always)]
+        fn added_pairs<const N: usize, const HALF: usize>(
+            x: &[m512i; N],
+            low: impl Fn(m512i, m512i) -> m512i,
+            high: impl Fn(m512i, m512i) -> m512i,
+            add: impl Fn(m512i, m512i) -> m512i,
+        ) -> [m512i; HALF] {
+            const { assert!(N == 2 * HALF, "pairs of vectors halve their count") };
+            let both = interleave_pairs(x, low, high);
+            core::array::from_fn(|p| add(both[2 * p], both[2 * p + 1]))
         }
 
         /// 16 × 16 `f32`: 32-bit, then 64-bit interleaves within each
@@ -336,15 +365,9 @@ mod transpose_512 {
             let add = |a, b| cast_to_m512i_from_m512(add_m512(cast_to_m512_from_m512i(a), cast_to_m512_from_m512i(b)));
             let bits: [m512i; 16] = core::array::from_fn(|n| cast_to_m512i_from_m512(m512(__m512::from(vectors[n]))));
             // Vectors 2p and 2p + 1 in alternate lanes of each block.
-            let pairs: [m512i; 8] = core::array::from_fn(|p| {
-                let (a, b) = (bits[2 * p], bits[2 * p + 1]);
-                add(unpack_low_i32_m512i(a, b), unpack_high_i32_m512i(a, b))
-            });
+            let pairs: [m512i; 8] = added_pairs(&bits, unpack_low_i32_m512i, unpack_high_i32_m512i, add);
             // Vectors 4m .. 4m + 4 in lanes 0 .. 4 of each block.
-            let quads: [m512i; 4] = core::array::from_fn(|m| {
-                let (a, b) = (pairs[2 * m], pairs[2 * m + 1]);
-                add(unpack_low_i64_m512i(a, b), unpack_high_i64_m512i(a, b))
-            });
+            let quads: [m512i; 4] = added_pairs(&pairs, unpack_low_i64_m512i, unpack_high_i64_m512i, add);
             wide::f32x16::from(cast_to_m512_from_m512i(block_sums(quads, add)).0)
         }
 
@@ -357,10 +380,7 @@ mod transpose_512 {
                 |a, b| cast_to_m512i_from_m512d(add_m512d(cast_to_m512d_from_m512i(a), cast_to_m512d_from_m512i(b)));
             let bits: [m512i; 8] = core::array::from_fn(|n| cast_to_m512i_from_m512d(m512d(__m512d::from(vectors[n]))));
             // Vectors 2m and 2m + 1 in lanes 0 and 1 of each block.
-            let pairs: [m512i; 4] = core::array::from_fn(|m| {
-                let (a, b) = (bits[2 * m], bits[2 * m + 1]);
-                add(unpack_low_i64_m512i(a, b), unpack_high_i64_m512i(a, b))
-            });
+            let pairs: [m512i; 4] = added_pairs(&bits, unpack_low_i64_m512i, unpack_high_i64_m512i, add);
             wide::f64x8::from(cast_to_m512d_from_m512i(block_sums(pairs, add)).0)
         }
     }
