@@ -327,9 +327,21 @@ fn check_one_pass_backward<T: Element, const DIN: usize, const DOUT: usize>(seed
     let mut data = Data::new(seed);
     let weight: Box<[[T; DOUT]; DIN]> = Box::new(data.matrix());
     let start: [[T; DOUT]; DIN] = data.matrix();
-    for (x_rows, dy_rows, dx_rows) in
-        [(1, 1, 1), (1, 1, 3), (1, 1, 0), (1, 2, 1), (2, 1, 1), (1, 2, 2), (3, 3, 2), (2, 3, 4)]
-    {
+    for (x_rows, dy_rows, dx_rows) in [
+        (1, 1, 1),
+        (1, 1, 3),
+        (1, 1, 0),
+        (1, 2, 1),
+        (2, 1, 1),
+        (1, 2, 2),
+        (3, 3, 2),
+        (2, 3, 4),
+        (8, 8, 8),
+        (13, 15, 9),
+        (15, 15, 15),
+        (20, 15, 15),
+        (16, 16, 16),
+    ] {
         let x = data.mixed_rows::<T, DIN>(x_rows);
         let dy = data.mixed_rows::<T, DOUT>(dy_rows);
         for update in [kernel::Update::Overwrite, kernel::Update::Accumulate] {

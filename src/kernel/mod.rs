@@ -311,7 +311,7 @@ pub fn backward_weight<T: Element, const DIN: usize, const DOUT: usize>(
 /// `dX = dY·Wᵀ` and `dW = Xᵀ·dY` (written or added as `update` says) on
 /// the compiled-in path: what [`backward_input`] and [`backward_weight`]
 /// compute, each over the rows its own arguments both have, in one pass
-/// over W and dW at batch 1.
+/// over W and dW at batch 1 and at batches too small to pack.
 #[inline]
 pub fn backward_input_and_weight<T: Element, const DIN: usize, const DOUT: usize>(
     x: &[[T; DIN]],
@@ -325,6 +325,11 @@ pub fn backward_input_and_weight<T: Element, const DIN: usize, const DOUT: usize
         // Batch 1 (dX past its first row is left alone, as `backward_input` does).
         if let ([x_row], [dy_row], [dx_row, ..]) = (x, dy, &mut *dx) {
             return tile::backward_row_input_and_weight(x_row, dy_row, weight, dx_row, dw, update);
+        }
+        // Batches too small to pack: one pass too (the two passes' own
+        // tiles). A single row is left to the two passes' batch-1 kernels.
+        if dy.len() < 2 * FORWARD_ROWS && x.len().min(dy.len()).min(dx.len()) >= 2 {
+            return tile::backward_few_rows_input_and_weight(x, dy, weight, dx, dw, update);
         }
     }
     backward_input(dy, weight, dx);
