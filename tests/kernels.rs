@@ -342,6 +342,12 @@ fn check_one_pass_backward<T: Element, const DIN: usize, const DOUT: usize>(seed
         (20, 15, 15),
         (16, 16, 16),
     ] {
+        // The batches from 8 rows up reach the same one-pass code as (3, 3, 2)
+        // and (2, 3, 4), only with more row tiles; under Miri they cost
+        // twenty minutes and find nothing the small ones cannot.
+        if cfg!(miri) && x_rows.max(dy_rows).max(dx_rows) > 4 {
+            continue;
+        }
         let x = data.mixed_rows::<T, DIN>(x_rows);
         let dy = data.mixed_rows::<T, DOUT>(dy_rows);
         for update in [kernel::Update::Overwrite, kernel::Update::Accumulate] {
