@@ -86,7 +86,9 @@
 //!   the next tile's lines with a write-intent prefetch. At batch 1 it is the outer product
 //!   `x ⊗ dy`, written one row of dW at a time in stored order, in the
 //!   same pass as dX (`backward_row_input_and_weight`): each dot tile's
-//!   rows of W, then the same rows of dW.
+//!   rows of W, then the same rows of dW. Batches too small to pack do the
+//!   same with dW's tiles (`backward_few_rows_input_and_weight`): for each
+//!   block of W, dX's dot tiles for every batch row, then those rows of dW.
 //! - `db = Σ dY` sums vectors of dY rows.
 //!
 //! # What the compiler makes of it
@@ -810,19 +812,15 @@ pub fn backward_input<T: Element, const DIN: usize, const DOUT: usize>(
     weight: &[[T; DOUT]; DIN],
     dx: &mut [[T; DIN]],
 ) {
-    if let ([_], [_]) = (dy, &dx) {
+    if let ([dy_row], [dx_row]) = (dy, &mut *dx) {
         // Batch 1 is a GEMV over rows of W: the tile's accumulators all go
         // to rows of W, so that as many FMA chains run (rather than the
         // `DX_COLS` of a one-row tile).
-        return backward_input_rows::<T, 1, GEMV_W_ROWS, DIN, DOUT>(dy, weight, dx, 0);
+        let mut row = InputTile { dy: core::array::from_ref(dy_row), dx: core::array::from_mut(dx_row) };
+        return for_each_weight_block::<T, _, GEMV_W_ROWS, DIN, DOUT>(weight, 0, &mut row);
     }
     let from = if dy.len() >= 2 * FORWARD_ROWS { input_packed_panels(dy, weight, dx) } else { 0 };
-    let (dy, dx) = backward_input_blocks::<T, DX_ROWS, DIN, DOUT>(dy, weight, dx, from);
-    // Then 4 rows where the tile is taller (the same instance where it is not).
-    let (dy, dx) =
-        backward_input_blocks::<T, { if DX_ROWS > 4 { 4 } else { DX_ROWS } }, DIN, DOUT>(dy, weight, dx, from);
-    let (dy, dx) = backward_input_blocks::<T, 2, DIN, DOUT>(dy, weight, dx, from);
-    backward_input_blocks::<T, 1, DIN, DOUT>(dy, weight, dx, from);
+    for_each_batch_block(dy, dx, &mut AllOfW { weight, from });
 }
 
 /// Rows of W per dot tile at batch 1, where all the tile's accumulators go
@@ -930,40 +928,133 @@ fn input_packed_panels<T: Element, const DIN: usize, const DOUT: usize>(
     0
 }
 
-/// Runs [`backward_input_rows`] on each whole block of `R` rows; returns the rows left over.
-#[cfg_attr(not(debug_assertions), inline(always))]
-fn backward_input_blocks<'dy, 'dx, T: Element, const R: usize, const DIN: usize, const DOUT: usize>(
-    dy: &'dy [[T; DOUT]],
-    weight: &[[T; DOUT]; DIN],
-    dx: &'dx mut [[T; DIN]],
-    from: usize,
-) -> (&'dy [[T; DOUT]], &'dx mut [[T; DIN]]) {
-    let mut dy_blocks = dy.chunks_exact(R);
-    let mut dx_blocks = dx.chunks_exact_mut(R);
-    for (dy_block, dx_block) in (&mut dy_blocks).zip(&mut dx_blocks) {
-        backward_input_rows::<T, R, DX_COLS, DIN, DOUT>(dy_block, weight, dx_block, from);
-    }
-    (dy_blocks.remainder(), dx_blocks.into_remainder())
+// dX's dot tiles.
+//
+// A dot tile holds `R` batch rows × `I` rows of W. Two drivers place them:
+// one walks the batch in blocks of rows, the other walks W in blocks of
+// rows. `backward_input` walks all of W for each block of the batch (the
+// batch's rows are read once); the one-pass backward for small batches
+// walks every block of the batch for each block of W (W and dW are read
+// once, each block of dW written while that block of W is at hand).
+
+/// A kernel over blocks of batch rows, which [`for_each_batch_block`]
+/// walks from top to bottom.
+trait BatchRowBlock<T, const DIN: usize, const DOUT: usize> {
+    /// Computes the block of `R` rows `dy`, `dx`.
+    fn tile<const R: usize>(&mut self, dy: &[[T; DOUT]; R], dx: &mut [[T; DIN]; R]);
 }
 
-/// dX for `R` batch rows, inputs `from ..`, `I` rows of W at a time.
+/// Runs `kernel` over the rows of `dy` and `dx` (the same number): blocks
+/// of `DX_ROWS` rows, then of 4 where the tile is taller, then 2 and 1.
 #[cfg_attr(not(debug_assertions), inline(always))]
-fn backward_input_rows<T: Element, const R: usize, const I: usize, const DIN: usize, const DOUT: usize>(
+fn for_each_batch_block<T, K: BatchRowBlock<T, DIN, DOUT>, const DIN: usize, const DOUT: usize>(
     dy: &[[T; DOUT]],
-    weight: &[[T; DOUT]; DIN],
     dx: &mut [[T; DIN]],
-    from: usize,
+    kernel: &mut K,
 ) {
-    let (Ok(dy), Ok(dx)) = (<&[[T; DOUT]; R]>::try_from(dy), <&mut [[T; DIN]; R]>::try_from(dx)) else {
-        return;
-    };
+    let (dy, dx) = batch_blocks::<T, K, DX_ROWS, DIN, DOUT>(dy, dx, kernel);
+    let (dy, dx) = batch_blocks::<T, K, { if DX_ROWS > 4 { 4 } else { DX_ROWS } }, DIN, DOUT>(dy, dx, kernel);
+    let (dy, dx) = batch_blocks::<T, K, 2, DIN, DOUT>(dy, dx, kernel);
+    batch_blocks::<T, K, 1, DIN, DOUT>(dy, dx, kernel);
+}
+
+/// `kernel` on each whole block of `R` rows; returns the rows left over.
+#[cfg_attr(not(debug_assertions), inline(always))]
+fn batch_blocks<'dy, 'dx, T, K: BatchRowBlock<T, DIN, DOUT>, const R: usize, const DIN: usize, const DOUT: usize>(
+    dy: &'dy [[T; DOUT]],
+    dx: &'dx mut [[T; DIN]],
+    kernel: &mut K,
+) -> (&'dy [[T; DOUT]], &'dx mut [[T; DIN]]) {
+    let (dy_blocks, dy_rest) = dy.as_chunks::<R>();
+    let (dx_blocks, dx_rest) = dx.as_chunks_mut::<R>();
+    for (dy_block, dx_block) in dy_blocks.iter().zip(dx_blocks.iter_mut()) {
+        kernel.tile::<R>(dy_block, dx_block);
+    }
+    (dy_rest, dx_rest)
+}
+
+/// A kernel over blocks of rows of W, which [`for_each_weight_block`]
+/// walks from top to bottom.
+trait WeightRowBlock<T, const DOUT: usize> {
+    /// Computes with `w_rows`, the `I` rows of W from row `first` on.
+    fn rows<const I: usize>(&mut self, w_rows: &[[T; DOUT]; I], first: usize);
+}
+
+/// Runs `kernel` over the rows `from ..` of W: blocks of `I` rows, then
+/// one at a time.
+#[cfg_attr(not(debug_assertions), inline(always))]
+fn for_each_weight_block<T, K: WeightRowBlock<T, DOUT>, const I: usize, const DIN: usize, const DOUT: usize>(
+    weight: &[[T; DOUT]; DIN],
+    from: usize,
+    kernel: &mut K,
+) {
     let Some(weight) = weight.get(from..) else { return };
     let (w_blocks, w_tail) = weight.as_chunks::<I>();
     for (block, w_rows) in w_blocks.iter().enumerate() {
-        dot_tile::<T, R, I, DIN, DOUT>(dy, w_rows, dx, from + block * I);
+        kernel.rows::<I>(w_rows, from + block * I);
     }
+    let tail_from = from + w_blocks.len() * I;
     for (offset, w_row) in w_tail.iter().enumerate() {
-        dot_tile::<T, R, 1, DIN, DOUT>(dy, core::array::from_ref(w_row), dx, from + w_blocks.len() * I + offset);
+        kernel.rows::<1>(core::array::from_ref(w_row), tail_from + offset);
+    }
+}
+
+/// One block of `R` batch rows: a dot tile for each block of W it is given.
+struct InputTile<'a, T, const R: usize, const DIN: usize, const DOUT: usize> {
+    dy: &'a [[T; DOUT]; R],
+    dx: &'a mut [[T; DIN]; R],
+}
+
+impl<T: Element, const R: usize, const DIN: usize, const DOUT: usize> WeightRowBlock<T, DOUT>
+    for InputTile<'_, T, R, DIN, DOUT>
+{
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    fn rows<const I: usize>(&mut self, w_rows: &[[T; DOUT]; I], first: usize) {
+        dot_tile::<T, R, I, DIN, DOUT>(self.dy, w_rows, self.dx, first);
+    }
+}
+
+/// W's rows `from ..` for each block of batch rows it is given, `DX_COLS`
+/// at a time.
+struct AllOfW<'a, T, const DIN: usize, const DOUT: usize> {
+    weight: &'a [[T; DOUT]; DIN],
+    from: usize,
+}
+
+impl<T: Element, const DIN: usize, const DOUT: usize> BatchRowBlock<T, DIN, DOUT> for AllOfW<'_, T, DIN, DOUT> {
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    fn tile<const R: usize>(&mut self, dy: &[[T; DOUT]; R], dx: &mut [[T; DIN]; R]) {
+        for_each_weight_block::<T, _, DX_COLS, DIN, DOUT>(self.weight, self.from, &mut InputTile { dy, dx });
+    }
+}
+
+/// All the batch rows of `dy` and `dx` (the same number), for each block of
+/// W it is given.
+struct InputRows<'a, T, const DIN: usize, const DOUT: usize> {
+    dy: &'a [[T; DOUT]],
+    dx: &'a mut [[T; DIN]],
+}
+
+impl<T: Element, const DIN: usize, const DOUT: usize> WeightRowBlock<T, DOUT> for InputRows<'_, T, DIN, DOUT> {
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    fn rows<const I: usize>(&mut self, w_rows: &[[T; DOUT]; I], first: usize) {
+        for_each_batch_block(self.dy, self.dx, &mut DotTiles { w_rows, first });
+    }
+}
+
+/// One block of `I` rows of W, the first of them row `first`: a dot tile
+/// for each block of batch rows it is given.
+struct DotTiles<'a, T, const I: usize, const DOUT: usize> {
+    w_rows: &'a [[T; DOUT]; I],
+    first: usize,
+}
+
+impl<T: Element, const I: usize, const DIN: usize, const DOUT: usize> BatchRowBlock<T, DIN, DOUT>
+    for DotTiles<'_, T, I, DOUT>
+{
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    fn tile<const R: usize>(&mut self, dy: &[[T; DOUT]; R], dx: &mut [[T; DIN]; R]) {
+        dot_tile::<T, R, I, DIN, DOUT>(dy, self.w_rows, dx, self.first);
     }
 }
 
@@ -1026,7 +1117,7 @@ fn dot_tile<T: Element, const R: usize, const I: usize, const DIN: usize, const 
 ///
 /// dW's tiles here are `DX_COLS` rows × `FEW_ROWS_DW_VECTORS` vectors, 8
 /// accumulator chains. Timed in turns against the two passes: f32
-/// 8 × 512 → 512 +2 to +8 %, 8 × 200 → 264 +28 %, 4 × 1024 → 1024 +8 %,
+/// 8 × 512 → 512 +2 to +8 %, 8 × 200 → 264 +22–28 %, 4 × 1024 → 1024 +8 %,
 /// f64 8 × 512 → 512 +9 %. (With the usual 2-vector dW tiles, 4 chains:
 /// f32 8 × 512 → 512 −2 to −4 %.) The tiles are the two passes' own, so the
 /// results are the same to the bit.
@@ -1041,57 +1132,34 @@ pub fn backward_few_rows_input_and_weight<T: Element, const DIN: usize, const DO
     // dX over the rows dY and dX share; dW over those of X and dY.
     let rows = dy.len().min(dx.len());
     let (Some(dy_rows), Some(dx)) = (dy.get(..rows), dx.get_mut(..rows)) else { return };
-    let (w_blocks, w_tail) = weight.as_chunks::<DX_COLS>();
-    for (block, w_rows) in w_blocks.iter().enumerate() {
-        let i = block * DX_COLS;
-        input_for_every_row::<T, DX_COLS, DIN, DOUT>(dy_rows, w_rows, dx, i);
-        if let Some(dw_rows) = block_mut::<_, DX_COLS>(dw, i) {
-            let mut tiles = WeightBlock { x, dy, dw_rows, first: i, update };
-            for_each_column_block::<T, _, FEW_ROWS_DW_VECTORS, DOUT>(0, &mut tiles);
-        }
-    }
-    for (offset, w_row) in w_tail.iter().enumerate() {
-        let i = w_blocks.len() * DX_COLS + offset;
-        input_for_every_row::<T, 1, DIN, DOUT>(dy_rows, core::array::from_ref(w_row), dx, i);
-        if let Some(dw_rows) = block_mut::<_, 1>(dw, i) {
-            let mut tiles = WeightBlock { x, dy, dw_rows, first: i, update };
-            for_each_column_block::<T, _, FEW_ROWS_DW_VECTORS, DOUT>(0, &mut tiles);
-        }
-    }
+    let mut blocks = FewRowsInputAndWeight { input: InputRows { dy: dy_rows, dx }, x, dy, dw, update };
+    for_each_weight_block::<T, _, DX_COLS, DIN, DOUT>(weight, 0, &mut blocks);
 }
 
 /// Vectors per dW tile in [`backward_few_rows_input_and_weight`].
 const FEW_ROWS_DW_VECTORS: usize = 4;
 
-/// dX at inputs `i .. i + I` for every batch row, from the rows `w_rows`
-/// of W: the dot tiles of [`backward_input`], `DX_ROWS` rows, then 4, 2, 1.
-#[cfg_attr(not(debug_assertions), inline(always))]
-fn input_for_every_row<T: Element, const I: usize, const DIN: usize, const DOUT: usize>(
-    dy: &[[T; DOUT]],
-    w_rows: &[[T; DOUT]; I],
-    dx: &mut [[T; DIN]],
-    i: usize,
-) {
-    let (dy, dx) = dot_tiles::<T, DX_ROWS, I, DIN, DOUT>(dy, w_rows, dx, i);
-    let (dy, dx) = dot_tiles::<T, { if DX_ROWS > 4 { 4 } else { DX_ROWS } }, I, DIN, DOUT>(dy, w_rows, dx, i);
-    let (dy, dx) = dot_tiles::<T, 2, I, DIN, DOUT>(dy, w_rows, dx, i);
-    dot_tiles::<T, 1, I, DIN, DOUT>(dy, w_rows, dx, i);
+/// dX's dot tiles for a block of W, then the same rows of dW.
+struct FewRowsInputAndWeight<'a, T, const DIN: usize, const DOUT: usize> {
+    input: InputRows<'a, T, DIN, DOUT>,
+    x: &'a [[T; DIN]],
+    dy: &'a [[T; DOUT]],
+    dw: &'a mut [[T; DOUT]; DIN],
+    update: Update,
 }
 
-/// [`dot_tile`] on each whole block of `R` batch rows; returns the rows left over.
-#[cfg_attr(not(debug_assertions), inline(always))]
-fn dot_tiles<'dy, 'dx, T: Element, const R: usize, const I: usize, const DIN: usize, const DOUT: usize>(
-    dy: &'dy [[T; DOUT]],
-    w_rows: &[[T; DOUT]; I],
-    dx: &'dx mut [[T; DIN]],
-    i: usize,
-) -> (&'dy [[T; DOUT]], &'dx mut [[T; DIN]]) {
-    let (dy_blocks, dy_rest) = dy.as_chunks::<R>();
-    let (dx_blocks, dx_rest) = dx.as_chunks_mut::<R>();
-    for (dy_block, dx_block) in dy_blocks.iter().zip(dx_blocks.iter_mut()) {
-        dot_tile::<T, R, I, DIN, DOUT>(dy_block, w_rows, dx_block, i);
+impl<T: Element, const DIN: usize, const DOUT: usize> WeightRowBlock<T, DOUT>
+    for FewRowsInputAndWeight<'_, T, DIN, DOUT>
+{
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    fn rows<const I: usize>(&mut self, w_rows: &[[T; DOUT]; I], first: usize) {
+        self.input.rows(w_rows, first);
+        let Self { x, dy, update, .. } = *self;
+        if let Some(dw_rows) = block_mut::<_, I>(self.dw, first) {
+            let mut tiles = WeightBlock { x, dy, dw_rows, first, update };
+            for_each_column_block::<T, _, FEW_ROWS_DW_VECTORS, DOUT>(0, &mut tiles);
+        }
     }
-    (dy_rest, dx_rest)
 }
 
 /// `dx = dy·Wᵀ` and `dW = x ⊗ dy` for one batch row. Both walk the rows
@@ -1109,19 +1177,26 @@ pub fn backward_row_input_and_weight<T: Element, const DIN: usize, const DOUT: u
     dw: &mut [[T; DOUT]; DIN],
     update: Update,
 ) {
-    const I: usize = GEMV_W_ROWS;
-    let (dy_rows, dx_rows) = (core::array::from_ref(dy), core::array::from_mut(dx));
-    let (w_blocks, w_tail) = weight.as_chunks::<I>();
-    let (dw_blocks, dw_tail) = dw.as_chunks_mut::<I>();
-    let (x_blocks, x_tail) = x.as_chunks::<I>();
-    for (block, ((w_rows, dw_rows), x_part)) in w_blocks.iter().zip(dw_blocks).zip(x_blocks).enumerate() {
-        dot_tile::<T, 1, I, DIN, DOUT>(dy_rows, w_rows, dx_rows, block * I);
-        weight_outer_product::<T, I, DOUT>(x_part, dy, dw_rows, update);
-    }
-    let tail_from = w_blocks.len() * I;
-    for (offset, ((w_row, dw_row), x_i)) in w_tail.iter().zip(dw_tail).zip(x_tail).enumerate() {
-        dot_tile::<T, 1, 1, DIN, DOUT>(dy_rows, core::array::from_ref(w_row), dx_rows, tail_from + offset);
-        weight_outer_product::<T, 1, DOUT>(core::array::from_ref(x_i), dy, core::array::from_mut(dw_row), update);
+    let input = InputTile { dy: core::array::from_ref(dy), dx: core::array::from_mut(dx) };
+    let mut blocks = RowInputAndWeight { input, x, dw, update };
+    for_each_weight_block::<T, _, GEMV_W_ROWS, DIN, DOUT>(weight, 0, &mut blocks);
+}
+
+/// dX's dot tile for a block of W, then the same rows of dW, at batch 1.
+struct RowInputAndWeight<'a, T, const DIN: usize, const DOUT: usize> {
+    input: InputTile<'a, T, 1, DIN, DOUT>,
+    x: &'a [T; DIN],
+    dw: &'a mut [[T; DOUT]; DIN],
+    update: Update,
+}
+
+impl<T: Element, const DIN: usize, const DOUT: usize> WeightRowBlock<T, DOUT> for RowInputAndWeight<'_, T, DIN, DOUT> {
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    fn rows<const I: usize>(&mut self, w_rows: &[[T; DOUT]; I], first: usize) {
+        self.input.rows(w_rows, first);
+        if let (Some(x_part), Some(dw_rows)) = (block::<_, I>(self.x, first), block_mut::<_, I>(self.dw, first)) {
+            weight_outer_product::<T, I, DOUT>(x_part, &self.input.dy[0], dw_rows, self.update);
+        }
     }
 }
 
