@@ -68,8 +68,13 @@ mod backend {
     #[cfg(all(any(target_arch = "x86", target_arch = "x86_64"), target_feature = "avx512f"))]
     mod chosen {
         // 32 zmm registers; f32x16/f64x8 are one register each.
-        // Forward/dW: 8 × 2 = 16 accumulators + 2 W + 1 broadcast = 19;
+        // Forward: 8 × 2 = 16 accumulators + 2 W + 1 broadcast = 19;
         // 16 chains cover FMA latency × throughput with room to spare.
+        // dW read in place: 8 × 3 = 24 accumulators + 3 dY + 1 broadcast
+        // = 28. Its k-loop is the batch, often only 32 to 64 rows long,
+        // and each column tile reads its slice of X again: against 8 × 2,
+        // a third fewer tiles and loads per FMA (see `WEIGHT_VECTORS` in
+        // `tile`).
         // dX: 8 × 2 = 16 accumulators + 8 dY + 2 W = 26. Against 4 × 2,
         // eight rows of dY share each load of W, which halves the reads
         // of W from L2 (measured at batch 8, 512 → 512: dX +20 % in f32,
@@ -81,6 +86,7 @@ mod backend {
         pub type F64Vector = wide::f64x8;
         pub const FORWARD_ROWS: usize = 8;
         pub const FORWARD_VECTORS: usize = 2;
+        pub const WEIGHT_VECTORS: usize = 3;
         pub const DX_ROWS: usize = 8;
         pub const DX_COLS: usize = 2;
     }
@@ -102,6 +108,7 @@ mod backend {
         pub type F64Vector = wide::f64x4;
         pub const FORWARD_ROWS: usize = 6;
         pub const FORWARD_VECTORS: usize = 2;
+        pub const WEIGHT_VECTORS: usize = FORWARD_VECTORS;
         pub const DX_ROWS: usize = 4;
         pub const DX_COLS: usize = 2;
     }
@@ -117,6 +124,7 @@ mod backend {
         pub type F64Vector = wide::f64x4;
         pub const FORWARD_ROWS: usize = 4;
         pub const FORWARD_VECTORS: usize = 1;
+        pub const WEIGHT_VECTORS: usize = FORWARD_VECTORS;
         pub const DX_ROWS: usize = 2;
         pub const DX_COLS: usize = 2;
     }
@@ -131,6 +139,7 @@ mod backend {
         pub type F64Vector = wide::f64x4;
         pub const FORWARD_ROWS: usize = 6;
         pub const FORWARD_VECTORS: usize = 2;
+        pub const WEIGHT_VECTORS: usize = FORWARD_VECTORS;
         pub const DX_ROWS: usize = 4;
         pub const DX_COLS: usize = 2;
     }
@@ -142,6 +151,7 @@ mod backend {
         pub type F64Vector = wide::f64x4;
         pub const FORWARD_ROWS: usize = 4;
         pub const FORWARD_VECTORS: usize = 1;
+        pub const WEIGHT_VECTORS: usize = FORWARD_VECTORS;
         pub const DX_ROWS: usize = 2;
         pub const DX_COLS: usize = 2;
     }
@@ -158,6 +168,7 @@ mod backend {
         pub type F64Vector = wide::f64x4;
         pub const FORWARD_ROWS: usize = 1;
         pub const FORWARD_VECTORS: usize = 1;
+        pub const WEIGHT_VECTORS: usize = FORWARD_VECTORS;
         pub const DX_ROWS: usize = 1;
         pub const DX_COLS: usize = 1;
     }
@@ -170,7 +181,7 @@ mod backend {
     pub const SIMD: bool = !matches!(NAME.as_bytes(), b"scalar");
 }
 
-use backend::{DX_COLS, DX_ROWS, FORWARD_ROWS, FORWARD_VECTORS, GEMV_VECTORS};
+use backend::{DX_COLS, DX_ROWS, FORWARD_ROWS, FORWARD_VECTORS, GEMV_VECTORS, WEIGHT_VECTORS};
 pub(crate) use backend::{F32Vector, F64Vector};
 
 /// Whether a backward kernel writes its gradient or adds into it.
