@@ -368,9 +368,13 @@ fn for_each_column_block<T: Element, K: ColumnTile, const WIDE: usize, const DOU
         kernel.tile::<WIDE>(Columns { j, skip: 0 });
         j += WIDE * lanes;
     }
-    for _ in 0..pairs {
-        kernel.tile::<2>(Columns { j, skip: 0 });
-        j += 2 * lanes;
+    // Only three-wide panels leave pairs. The constant test keeps every
+    // other width from compiling a two-vector tile it would never run.
+    if WIDE == 3 {
+        for _ in 0..pairs {
+            kernel.tile::<2>(Columns { j, skip: 0 });
+            j += 2 * lanes;
+        }
     }
     while j + lanes <= DOUT {
         kernel.tile::<1>(Columns { j, skip: 0 });
