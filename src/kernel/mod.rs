@@ -68,7 +68,8 @@ mod backend {
     #[cfg(all(any(target_arch = "x86", target_arch = "x86_64"), target_feature = "avx512f"))]
     mod chosen {
         // 32 zmm registers; f32x16/f64x8 are one register each.
-        // Forward: 8 × 2 = 16 accumulators + 2 W + 1 broadcast = 19;
+        // Forward (and dW from packed panels of dY): 8 × 2 = 16
+        // accumulators + 2 W + 1 broadcast = 19;
         // 16 chains cover FMA latency × throughput with room to spare.
         // dW read in place: 8 × 3 = 24 accumulators + 3 dY + 1 broadcast
         // = 28. Its k-loop is the batch, often only 32 to 64 rows long,
