@@ -175,8 +175,8 @@ mod backend {
     }
 
     pub use chosen::*;
-    /// GEMV (batch 1): vectors per accumulator set; two sets (even and odd
-    /// k) make 8 independent chains.
+    /// GEMV (batch 1): the widest register tile, in vectors; a row of y
+    /// wider than this streams through L1 instead.
     pub const GEMV_VECTORS: usize = 4;
     /// Whether the tiled kernels run (every backend but "scalar").
     pub const SIMD: bool = !matches!(NAME.as_bytes(), b"scalar");

@@ -707,12 +707,15 @@ impl<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: usize> RowTile
 /// bandwidth, as an axpy over rows of W, `y += x[k] · W[k][..]`.
 ///
 /// A row that fits one register tile (`GEMV_VECTORS` vectors) keeps y in
-/// registers: two accumulator sets (even and odd k), 8 independent chains,
-/// enough to hide FMA latency while W streams in. A wider row streams W
-/// four rows at a time in its stored order, with y in L1: walking W one
-/// column block at a time instead would stride a whole row between loads,
-/// which defeats the hardware prefetcher once W leaves L2 (measured: a
-/// quarter of the plain loop's speed at 1024 → 1024).
+/// registers, in as many accumulator sets as make 8 independent FMA chains
+/// (see [`gemv_tile`]). A wider row streams W a few rows at a time in its
+/// stored order, with y in L1 (see [`stream_rows`]): walking W one column
+/// block at a time instead would stride a whole row between loads, which
+/// defeats the hardware prefetcher once W leaves L2 (measured: a quarter
+/// of the plain loop's speed at 1024 → 1024).
+///
+/// Both keep each loop iteration to at most 1 KiB of W, read in ascending
+/// order (see [`keep_loop_rolled`]).
 fn forward_one_row<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: usize>(
     x: &[T; DIN],
     weight: &[[T; DOUT]; DIN],
@@ -729,7 +732,16 @@ fn forward_one_row<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: usi
         }
         return;
     }
-    for_each_column_block::<T, _, GEMV_VECTORS, DOUT>(0, &mut OneRow { x, weight, bias, y, epilogue });
+    // One tile as wide as the row's whole vectors, so that W is read once,
+    // and the tile's chains come from k (several rows at a time), not from
+    // passes over W with one vector each.
+    let mut row = OneRow { x, weight, bias, y, epilogue };
+    match DOUT / lanes {
+        0 | 1 => for_each_column_block::<T, _, 1, DOUT>(0, &mut row),
+        2 => for_each_column_block::<T, _, 2, DOUT>(0, &mut row),
+        3 => for_each_column_block::<T, _, 3, DOUT>(0, &mut row),
+        _ => for_each_column_block::<T, _, GEMV_VECTORS, DOUT>(0, &mut row),
+    }
 }
 
 /// The one row of a batch-1 forward that fits a register tile.
@@ -755,7 +767,12 @@ impl<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: usize> ColumnTile
     }
 }
 
-/// `N` vectors of a GEMV output at `columns`, k unrolled by two.
+/// `N` vectors of a GEMV output at `columns`, in `8 / N` accumulator sets
+/// (two for three or four vectors): row `k` of W adds into set
+/// `k % sets`, so that even a one-vector tile keeps eight FMA chains in
+/// flight, FMA latency × throughput on current x86 and Arm cores. (64 → 32
+/// in f32 with AVX-512, two vectors, ran as two one-vector passes with two
+/// chains each before: 121 GFLOP/s; as one tile with four sets: 158–162.)
 #[cfg_attr(not(debug_assertions), inline(always))]
 fn gemv_tile<T: Element, E: Epilogue<T>, const N: usize, const DIN: usize, const DOUT: usize>(
     x: &[T; DIN],
@@ -765,35 +782,85 @@ fn gemv_tile<T: Element, E: Epilogue<T>, const N: usize, const DIN: usize, const
     columns: Columns,
     epilogue: E,
 ) {
-    let (lanes, j) = (lanes::<T>(), columns.j);
-    let mut even: [V<T>; N] = match bias {
-        Some(b) => core::array::from_fn(|v| load(b, j + v * lanes)),
-        None => [V::<T>::ZERO; N],
-    };
-    let mut odd = [V::<T>::ZERO; N];
-    let (pairs, last) = weight.as_chunks::<2>();
-    let (x_pairs, x_last) = x.as_chunks::<2>();
-    for ([w_even, w_odd], [x_even, x_odd]) in pairs.iter().zip(x_pairs) {
-        let (x_even, x_odd) = (V::<T>::splat(*x_even), V::<T>::splat(*x_odd));
-        for (v, (e, o)) in even.iter_mut().zip(odd.iter_mut()).enumerate() {
-            *e = x_even.mul_add(load(w_even, j + v * lanes), *e);
-            *o = x_odd.mul_add(load(w_odd, j + v * lanes), *o);
-        }
-    }
-    if let ([w_row], [x_k]) = (last, x_last) {
-        let x_k = V::<T>::splat(*x_k);
-        for (v, e) in even.iter_mut().enumerate() {
-            *e = x_k.mul_add(load(w_row, j + v * lanes), *e);
-        }
-    }
-    for (v, (&e, &o)) in even.iter().zip(&odd).enumerate() {
-        let skip = if v == 0 { columns.skip } else { 0 };
-        store_output(y, j + v * lanes, skip, e + o, epilogue);
+    // Constant tests: each width compiles only its own set count.
+    if N == 1 {
+        gemv_tile_in_sets::<T, E, N, 8, DIN, DOUT>(x, weight, bias, y, columns, epilogue);
+    } else if N == 2 {
+        gemv_tile_in_sets::<T, E, N, 4, DIN, DOUT>(x, weight, bias, y, columns, epilogue);
+    } else {
+        gemv_tile_in_sets::<T, E, N, 2, DIN, DOUT>(x, weight, bias, y, columns, epilogue);
     }
 }
 
-/// `y = b + Σ_k x[k] · W[k][..]`, four rows of W per pass over y.
+/// [`gemv_tile`] with `SETS` accumulator sets, one row of W for each per
+/// loop iteration.
+#[cfg_attr(not(debug_assertions), inline(always))]
+fn gemv_tile_in_sets<
+    T: Element,
+    E: Epilogue<T>,
+    const N: usize,
+    const SETS: usize,
+    const DIN: usize,
+    const DOUT: usize,
+>(
+    x: &[T; DIN],
+    weight: &[[T; DOUT]; DIN],
+    bias: Option<&[T; DOUT]>,
+    y: &mut [T; DOUT],
+    columns: Columns,
+    epilogue: E,
+) {
+    let (lanes, j) = (lanes::<T>(), columns.j);
+    let mut sets = [[V::<T>::ZERO; N]; SETS];
+    if let Some(b) = bias {
+        for (v, acc) in sets[0].iter_mut().enumerate() {
+            *acc = load(b, j + v * lanes);
+        }
+    }
+    let (w_blocks, w_last) = weight.as_chunks::<SETS>();
+    let (x_blocks, x_last) = x.as_chunks::<SETS>();
+    for (w_block, x_block) in w_blocks.iter().zip(x_blocks) {
+        keep_loop_rolled::<T, DIN, DOUT>();
+        for ((set, w_row), &x_k) in sets.iter_mut().zip(w_block).zip(x_block) {
+            let x_k = V::<T>::splat(x_k);
+            for (v, acc) in set.iter_mut().enumerate() {
+                *acc = x_k.mul_add(load(w_row, j + v * lanes), *acc);
+            }
+        }
+    }
+    for ((set, w_row), &x_k) in sets.iter_mut().zip(w_last).zip(x_last) {
+        let x_k = V::<T>::splat(x_k);
+        for (v, acc) in set.iter_mut().enumerate() {
+            *acc = x_k.mul_add(load(w_row, j + v * lanes), *acc);
+        }
+    }
+    for v in 0..N {
+        let total = sets[1..].iter().fold(sets[0][v], |sum, set| sum + set[v]);
+        let skip = if v == 0 { columns.skip } else { 0 };
+        store_output(y, j + v * lanes, skip, total, epilogue);
+    }
+}
+
+/// `y = b + Σ_k x[k] · W[k][..]`, a few rows of W per pass over y: two
+/// while a row takes 512 bytes or less (a pass is then one loop iteration
+/// once the compiler unrolls the columns, and two rows keep it within
+/// 1 KiB), four for wider rows, whose columns stay a loop and which pass
+/// over y fewer times.
 fn stream_rows<T: Element, const DIN: usize, const DOUT: usize>(
+    x: &[T; DIN],
+    weight: &[[T; DOUT]; DIN],
+    bias: Option<&[T; DOUT]>,
+    y: &mut [T; DOUT],
+) {
+    if DOUT * size_of::<T>() <= 512 {
+        stream_row_blocks::<T, 2, DIN, DOUT>(x, weight, bias, y);
+    } else {
+        stream_row_blocks::<T, 4, DIN, DOUT>(x, weight, bias, y);
+    }
+}
+
+/// [`stream_rows`], `ROWS` rows of W per pass over y.
+fn stream_row_blocks<T: Element, const ROWS: usize, const DIN: usize, const DOUT: usize>(
     x: &[T; DIN],
     weight: &[[T; DOUT]; DIN],
     bias: Option<&[T; DOUT]>,
@@ -804,10 +871,11 @@ fn stream_rows<T: Element, const DIN: usize, const DOUT: usize>(
         None => [T::ZERO; DOUT],
     };
     let lanes = lanes::<T>();
-    let (quads, last_rows) = weight.as_chunks::<4>();
-    let (x_quads, x_last) = x.as_chunks::<4>();
-    for (w, x) in quads.iter().zip(x_quads) {
-        let xv = x.map(V::<T>::splat);
+    let (w_blocks, w_last) = weight.as_chunks::<ROWS>();
+    let (x_blocks, x_last) = x.as_chunks::<ROWS>();
+    for (w, x) in w_blocks.iter().zip(x_blocks) {
+        keep_loop_rolled::<T, DIN, DOUT>();
+        let xv: [V<T>; ROWS] = core::array::from_fn(|k| V::<T>::splat(x[k]));
         let mut j = 0;
         while j + lanes <= DOUT {
             let mut acc = load(y, j);
@@ -823,7 +891,7 @@ fn stream_rows<T: Element, const DIN: usize, const DOUT: usize>(
             }
         }
     }
-    for (w_row, &x_k) in last_rows.iter().zip(x_last) {
+    for (w_row, &x_k) in w_last.iter().zip(x_last) {
         let x_v = V::<T>::splat(x_k);
         let mut j = 0;
         while j + lanes <= DOUT {
@@ -834,6 +902,26 @@ fn stream_rows<T: Element, const DIN: usize, const DOUT: usize>(
         for column in j..DOUT {
             y[column] += x_k * w_row[column];
         }
+    }
+}
+
+/// Keeps the compiler from unrolling the loop this sits in, where W comes
+/// from beyond L1 (more than 32 KiB of it): an empty `black_box`, which
+/// costs no instruction, but which LLVM's loop unroller treats as a call
+/// and so leaves the loop as written.
+///
+/// Why: on the AMD Zen 5 of the benchmarks, a GEMV loop whose iterations
+/// each read more than 1 KiB of W, or read it out of ascending order,
+/// streams W from L2 at about 130 GB/s; one that reads at most 1 KiB in
+/// order streams it at 180–200 GB/s (hand-written loops, 8 FMA chains,
+/// 128 KiB of W; software prefetching did not help the slow ones). Left
+/// alone, LLVM unrolled the two-row loop of 256 → 128 (f32, AVX-512) into
+/// four rows, 2 KiB an iteration. Only speed depends on it: were the hint
+/// ignored, the results would be the same.
+#[cfg_attr(not(debug_assertions), inline(always))]
+fn keep_loop_rolled<T, const DIN: usize, const DOUT: usize>() {
+    if DIN * DOUT * size_of::<T>() > 32 << 10 {
+        core::hint::black_box(());
     }
 }
 
