@@ -87,7 +87,7 @@
 //!   few to hide the stores' wait for lines of dW, so on x86 each tile
 //!   first asks for the next tile's lines with a write-intent prefetch. At
 //!   batch 1 it is the outer product `x ⊗ dy`, written one row of dW at a
-//!   time in stored order, in the same pass as dX
+//!   time in stored order; where W fits L1, in the same pass as dX
 //!   (`backward_row_input_and_weight`): each dot tile's rows of W, then the
 //!   same rows of dW. Batches too small to pack do the same with dW's
 //!   tiles (`backward_few_rows_input_and_weight`): for each block of W,
@@ -916,13 +916,21 @@ fn stream_row_blocks<T: Element, const ROWS: usize, const DIN: usize, const DOUT
 /// order streams it at 180–200 GB/s (hand-written loops, 8 FMA chains,
 /// 128 KiB of W; software prefetching did not help the slow ones). Left
 /// alone, LLVM unrolled the two-row loop of 256 → 128 (f32, AVX-512) into
-/// four rows, 2 KiB an iteration. Only speed depends on it: were the hint
+/// four rows, 2 KiB an iteration. The batch-1 dW, which writes its rows
+/// rather than reading them, gains the same way (see
+/// [`weight_outer_product`]). Only speed depends on it: were the hint
 /// ignored, the results would be the same.
 #[cfg_attr(not(debug_assertions), inline(always))]
 fn keep_loop_rolled<T, const DIN: usize, const DOUT: usize>() {
-    if DIN * DOUT * size_of::<T>() > 32 << 10 {
+    if weight_beyond_l1::<T, DIN, DOUT>() {
         core::hint::black_box(());
     }
+}
+
+/// Whether W takes more than 32 KiB, the L1 of most cores with SIMD: at
+/// batch 1 it then streams from L2 or beyond.
+const fn weight_beyond_l1<T, const DIN: usize, const DOUT: usize>() -> bool {
+    DIN.saturating_mul(DOUT).saturating_mul(size_of::<T>()) > 32 << 10
 }
 
 // ---------------------------------------------------------- dX = dY·Wᵀ
@@ -1285,12 +1293,20 @@ impl<T: Element, const DIN: usize, const DOUT: usize> WeightRowBlock<T, DOUT>
 }
 
 /// `dx = dy·Wᵀ` and `dW = x ⊗ dy` for one batch row. Both walk the rows
-/// of W and dW in the same order, so they run as one pass: a dot tile's
-/// rows of W, then the same rows of dW, while that part of x is at hand.
-/// Timed in turns against the two passes one after the other, f32
-/// 64 → 32 and 256 → 128 (W and dW in L2) ran 13–21 % faster, and
-/// 512 → 512 and 1024 → 1024, which stream from L3, level; f32 100 → 37
+/// of W and dW in the same order, so where W fits L1 they run as one pass:
+/// a dot tile's rows of W, then the same rows of dW, while that part of x
+/// is at hand. On the Xeon of the first benchmarks, timed in turns against
+/// the two passes one after the other, f32 64 → 32 and 256 → 128 ran
+/// 13–21 % faster so, and 512 → 512 and 1024 → 1024 level; f32 100 → 37
 /// ran 27 % faster overwriting and 8–11 % slower accumulating.
+///
+/// Where W is larger, two passes: on the Zen 5 machine, with dW written
+/// one row per loop iteration (see [`keep_loop_rolled`]; dW alone at
+/// 256 → 128: 126 → 185 GB/s), the one pass took 1.84–1.88 µs at f32
+/// 256 → 128 overwriting and 1.72–1.74 accumulating, the two 1.40–1.42
+/// either way; 256 → 64 and 100 → 200 ran 7–10 % faster, 512 → 512 2 %
+/// slower, 1024 → 1024 level or faster (medians of runs in turns, three
+/// each). At 64 → 32 the one pass stays ahead.
 pub fn backward_row_input_and_weight<T: Element, const DIN: usize, const DOUT: usize>(
     x: &[T; DIN],
     dy: &[T; DOUT],
@@ -1299,6 +1315,12 @@ pub fn backward_row_input_and_weight<T: Element, const DIN: usize, const DOUT: u
     dw: &mut [[T; DOUT]; DIN],
     update: Update,
 ) {
+    if weight_beyond_l1::<T, DIN, DOUT>() {
+        let mut row = InputTile { dy: core::array::from_ref(dy), dx: core::array::from_mut(dx) };
+        for_each_weight_block::<T, _, GEMV_W_ROWS, DIN, DOUT>(weight, 0, &mut row);
+        weight_outer_product(x, dy, dw, update);
+        return;
+    }
     let input = InputTile { dy: core::array::from_ref(dy), dx: core::array::from_mut(dx) };
     let mut blocks = RowInputAndWeight { input, x, dw, update };
     for_each_weight_block::<T, _, GEMV_W_ROWS, DIN, DOUT>(weight, 0, &mut blocks);
@@ -1351,7 +1373,9 @@ pub fn backward_weight<T: Element, const DIN: usize, const DOUT: usize>(
 /// Batch 1: `dW = x ⊗ dy`, two FLOPs per element of dW and nothing to keep
 /// in registers, so the aim is to write dW at full bandwidth: one row at a
 /// time, in its stored order (a tile of rows would write several rows at
-/// once in short pieces).
+/// once in short pieces), one row per loop iteration where dW is larger
+/// than L1 (see [`keep_loop_rolled`]; f32 256 → 128 on the Zen 5 machine,
+/// unrolled by the compiler: 126 GB/s, one row per iteration: 185).
 ///
 /// A row's last few columns (fewer than a vector) are one vector ending at
 /// the last column, computed before the rest of the row is stored and then
@@ -1377,6 +1401,7 @@ fn weight_outer_product<T: Element, const DIN: usize, const DOUT: usize>(
     }
     let tail = last_columns::<T, DOUT>(DOUT / lanes * lanes);
     for (&x_i, dw_row) in x.iter().zip(dw.iter_mut()) {
+        keep_loop_rolled::<T, DIN, DOUT>();
         let x_v = V::<T>::splat(x_i);
         let last = tail.map(|Columns { j, .. }| {
             let product = x_v * load(dy, j);
