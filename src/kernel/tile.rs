@@ -767,10 +767,10 @@ impl<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: usize> ColumnTile
     }
 }
 
-/// `N` vectors of a GEMV output at `columns`, in `8 / N` accumulator sets
-/// (two for three or four vectors): row `k` of W adds into set
-/// `k % sets`, so that even a one-vector tile keeps eight FMA chains in
-/// flight, FMA latency × throughput on current x86 and Arm cores. (64 → 32
+/// `N` vectors of a GEMV output at `columns`, in `⌈8 / N⌉` accumulator
+/// sets: row `k` of W adds into set `k % sets`, so that every tile, even a
+/// one-vector one, keeps at least eight FMA chains in flight, FMA latency
+/// × throughput on current x86 and Arm cores. (64 → 32
 /// in f32 with AVX-512, two vectors, ran as two one-vector passes with two
 /// chains each before: 121 GFLOP/s; as one tile with four sets: 158–162.)
 #[cfg_attr(not(debug_assertions), inline(always))]
@@ -787,6 +787,8 @@ fn gemv_tile<T: Element, E: Epilogue<T>, const N: usize, const DIN: usize, const
         gemv_tile_in_sets::<T, E, N, 8, DIN, DOUT>(x, weight, bias, y, columns, epilogue);
     } else if N == 2 {
         gemv_tile_in_sets::<T, E, N, 4, DIN, DOUT>(x, weight, bias, y, columns, epilogue);
+    } else if N == 3 {
+        gemv_tile_in_sets::<T, E, N, 3, DIN, DOUT>(x, weight, bias, y, columns, epilogue);
     } else {
         gemv_tile_in_sets::<T, E, N, 2, DIN, DOUT>(x, weight, bias, y, columns, epilogue);
     }
