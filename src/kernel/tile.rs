@@ -708,7 +708,7 @@ impl<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: usize> RowTile
 ///
 /// A row that fits one register tile (`GEMV_VECTORS` vectors) keeps y in
 /// registers, in as many accumulator sets as make 8 independent FMA chains
-/// (see [`gemv_tile`]). A wider row streams W a few rows at a time in its
+/// (see [`OneRow`]'s `tile`). A wider row streams W a few rows at a time in its
 /// stored order, with y in L1 (see [`stream_rows`]): walking W one column
 /// block at a time instead would stride a whole row between loads, which
 /// defeats the hardware prefetcher once W leaves L2 (measured: a quarter
@@ -754,9 +754,24 @@ struct OneRow<'a, T: Element, E, const DIN: usize, const DOUT: usize> {
 }
 
 impl<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: usize> ColumnTile for OneRow<'_, T, E, DIN, DOUT> {
+    /// `⌈8 / N⌉` accumulator sets, so that every tile, even a one-vector
+    /// one, keeps at least eight FMA chains in flight: FMA latency ×
+    /// throughput on current x86 and Arm cores. (64 → 32 in f32 with
+    /// AVX-512, two vectors, ran as two one-vector passes with two chains
+    /// each before: 121 GFLOP/s; as one tile with four sets: 158–162.)
     #[cfg_attr(not(debug_assertions), inline(always))]
     fn tile<const N: usize>(&mut self, columns: Columns) {
-        gemv_tile::<T, E, N, DIN, DOUT>(self.x, self.weight, self.bias, self.y, columns, self.epilogue);
+        let (x, weight, bias, y, epilogue) = (self.x, self.weight, self.bias, &mut *self.y, self.epilogue);
+        // Constant tests: each width compiles only its own set count.
+        if N == 1 {
+            gemv_tile::<T, E, N, 8, DIN, DOUT>(x, weight, bias, y, columns, epilogue);
+        } else if N == 2 {
+            gemv_tile::<T, E, N, 4, DIN, DOUT>(x, weight, bias, y, columns, epilogue);
+        } else if N == 3 {
+            gemv_tile::<T, E, N, 3, DIN, DOUT>(x, weight, bias, y, columns, epilogue);
+        } else {
+            gemv_tile::<T, E, N, 2, DIN, DOUT>(x, weight, bias, y, columns, epilogue);
+        }
     }
 
     #[cfg_attr(not(debug_assertions), inline(always))]
@@ -767,44 +782,11 @@ impl<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: usize> ColumnTile
     }
 }
 
-/// `N` vectors of a GEMV output at `columns`, in `⌈8 / N⌉` accumulator
-/// sets: row `k` of W adds into set `k % sets`, so that every tile, even a
-/// one-vector one, keeps at least eight FMA chains in flight, FMA latency
-/// × throughput on current x86 and Arm cores. (64 → 32
-/// in f32 with AVX-512, two vectors, ran as two one-vector passes with two
-/// chains each before: 121 GFLOP/s; as one tile with four sets: 158–162.)
+/// `N` vectors of a GEMV output at `columns`, in `SETS` accumulator sets
+/// (see [`OneRow`]'s `tile`): row `k` of W adds into set `k % SETS`, one
+/// row of W for each set per loop iteration.
 #[cfg_attr(not(debug_assertions), inline(always))]
-fn gemv_tile<T: Element, E: Epilogue<T>, const N: usize, const DIN: usize, const DOUT: usize>(
-    x: &[T; DIN],
-    weight: &[[T; DOUT]; DIN],
-    bias: Option<&[T; DOUT]>,
-    y: &mut [T; DOUT],
-    columns: Columns,
-    epilogue: E,
-) {
-    // Constant tests: each width compiles only its own set count.
-    if N == 1 {
-        gemv_tile_in_sets::<T, E, N, 8, DIN, DOUT>(x, weight, bias, y, columns, epilogue);
-    } else if N == 2 {
-        gemv_tile_in_sets::<T, E, N, 4, DIN, DOUT>(x, weight, bias, y, columns, epilogue);
-    } else if N == 3 {
-        gemv_tile_in_sets::<T, E, N, 3, DIN, DOUT>(x, weight, bias, y, columns, epilogue);
-    } else {
-        gemv_tile_in_sets::<T, E, N, 2, DIN, DOUT>(x, weight, bias, y, columns, epilogue);
-    }
-}
-
-/// [`gemv_tile`] with `SETS` accumulator sets, one row of W for each per
-/// loop iteration.
-#[cfg_attr(not(debug_assertions), inline(always))]
-fn gemv_tile_in_sets<
-    T: Element,
-    E: Epilogue<T>,
-    const N: usize,
-    const SETS: usize,
-    const DIN: usize,
-    const DOUT: usize,
->(
+fn gemv_tile<T: Element, E: Epilogue<T>, const N: usize, const SETS: usize, const DIN: usize, const DOUT: usize>(
     x: &[T; DIN],
     weight: &[[T; DOUT]; DIN],
     bias: Option<&[T; DOUT]>,
