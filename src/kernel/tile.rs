@@ -714,8 +714,8 @@ impl<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: usize> RowTile
 /// defeats the hardware prefetcher once W leaves L2 (measured: a quarter
 /// of the plain loop's speed at 1024 → 1024).
 ///
-/// Both keep each loop iteration to at most 1 KiB of W, read in ascending
-/// order (see [`keep_loop_rolled`]).
+/// Where the compiler would unroll either loop into iterations that read
+/// more than 1 KiB of W, it is kept rolled (see [`keep_loop_rolled`]).
 fn forward_one_row<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: usize>(
     x: &[T; DIN],
     weight: &[[T; DOUT]; DIN],
