@@ -723,8 +723,10 @@ fn forward_one_row<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: usi
     y: &mut [T; DOUT],
     epilogue: E,
 ) {
-    let lanes = lanes::<T>();
-    if DOUT > GEMV_VECTORS * lanes {
+    // Every choice here is a constant block, so that a shape compiles only
+    // the kernel it runs (a plain `if` or `match` on `lanes()`, a call,
+    // compiled every arm for every shape).
+    if const { DOUT > GEMV_VECTORS * lanes::<T>() } {
         stream_rows(x, weight, bias, y);
         // y was built in L1 over the whole pass; it is still there.
         for y_j in y.iter_mut() {
@@ -736,11 +738,14 @@ fn forward_one_row<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: usi
     // and the tile's chains come from k (several rows at a time), not from
     // passes over W with one vector each.
     let mut row = OneRow { x, weight, bias, y, epilogue };
-    match DOUT / lanes {
-        0 | 1 => for_each_column_block::<T, _, 1, DOUT>(0, &mut row),
-        2 => for_each_column_block::<T, _, 2, DOUT>(0, &mut row),
-        3 => for_each_column_block::<T, _, 3, DOUT>(0, &mut row),
-        _ => for_each_column_block::<T, _, GEMV_VECTORS, DOUT>(0, &mut row),
+    if const { DOUT < 2 * lanes::<T>() } {
+        for_each_column_block::<T, _, 1, DOUT>(0, &mut row);
+    } else if const { DOUT < 3 * lanes::<T>() } {
+        for_each_column_block::<T, _, 2, DOUT>(0, &mut row);
+    } else if const { DOUT < 4 * lanes::<T>() } {
+        for_each_column_block::<T, _, 3, DOUT>(0, &mut row);
+    } else {
+        for_each_column_block::<T, _, GEMV_VECTORS, DOUT>(0, &mut row);
     }
 }
 
@@ -803,20 +808,21 @@ fn gemv_tile<T: Element, E: Epilogue<T>, const N: usize, const SETS: usize, cons
     }
     let (w_blocks, w_last) = weight.as_chunks::<SETS>();
     let (x_blocks, x_last) = x.as_chunks::<SETS>();
-    for (w_block, x_block) in w_blocks.iter().zip(x_blocks) {
-        keep_loop_rolled::<T, DIN, DOUT>();
-        for ((set, w_row), &x_k) in sets.iter_mut().zip(w_block).zip(x_block) {
-            let x_k = V::<T>::splat(x_k);
-            for (v, acc) in set.iter_mut().enumerate() {
-                *acc = x_k.mul_add(load(w_row, j + v * lanes), *acc);
-            }
-        }
-    }
-    for ((set, w_row), &x_k) in sets.iter_mut().zip(w_last).zip(x_last) {
+    // `set += x_k · W[k][j..]`, N vectors.
+    let add_row = |set: &mut [V<T>; N], w_row: &[T; DOUT], x_k: T| {
         let x_k = V::<T>::splat(x_k);
         for (v, acc) in set.iter_mut().enumerate() {
             *acc = x_k.mul_add(load(w_row, j + v * lanes), *acc);
         }
+    };
+    for (w_block, x_block) in w_blocks.iter().zip(x_blocks) {
+        keep_loop_rolled::<T, DIN, DOUT>();
+        for ((set, w_row), &x_k) in sets.iter_mut().zip(w_block).zip(x_block) {
+            add_row(set, w_row, x_k);
+        }
+    }
+    for ((set, w_row), &x_k) in sets.iter_mut().zip(w_last).zip(x_last) {
+        add_row(set, w_row, x_k);
     }
     for v in 0..N {
         let total = sets[1..].iter().fold(sets[0][v], |sum, set| sum + set[v]);
@@ -836,7 +842,7 @@ fn stream_rows<T: Element, const DIN: usize, const DOUT: usize>(
     bias: Option<&[T; DOUT]>,
     y: &mut [T; DOUT],
 ) {
-    if DOUT * size_of::<T>() <= 512 {
+    if const { DOUT * size_of::<T>() <= 512 } {
         stream_row_blocks::<T, 2, DIN, DOUT>(x, weight, bias, y);
     } else {
         stream_row_blocks::<T, 4, DIN, DOUT>(x, weight, bias, y);
@@ -906,7 +912,7 @@ fn stream_row_blocks<T: Element, const ROWS: usize, const DIN: usize, const DOUT
 /// ignored, the results would be the same.
 #[cfg_attr(not(debug_assertions), inline(always))]
 fn keep_loop_rolled<T, const DIN: usize, const DOUT: usize>() {
-    if weight_beyond_l1::<T, DIN, DOUT>() {
+    if const { weight_beyond_l1::<T, DIN, DOUT>() } {
         core::hint::black_box(());
     }
 }
@@ -1299,9 +1305,8 @@ pub fn backward_row_input_and_weight<T: Element, const DIN: usize, const DOUT: u
     dw: &mut [[T; DOUT]; DIN],
     update: Update,
 ) {
-    if weight_beyond_l1::<T, DIN, DOUT>() {
-        let mut row = InputTile { dy: core::array::from_ref(dy), dx: core::array::from_mut(dx) };
-        for_each_weight_block::<T, _, GEMV_W_ROWS, DIN, DOUT>(weight, 0, &mut row);
+    if const { weight_beyond_l1::<T, DIN, DOUT>() } {
+        backward_input(core::slice::from_ref(dy), weight, core::slice::from_mut(dx));
         weight_outer_product(x, dy, dw, update);
         return;
     }
