@@ -156,21 +156,24 @@ fn odd_larger_shapes_match_the_f64_oracle() {
 /// - the same kernels in place, with column tails, and at 400 and 520
 ///   rows in several groups of rows: 300 → 70, 261 → 37, 97 → 93,
 ///   129 → 129, 61 → 300, 43 → 261, 531 → 70 and 520 → 37;
-/// - dX past one block of Wᵀ: 41 → 603 (f32), 19 → 530 (f64).
+/// - dX past one block of Wᵀ: 41 → 603 (f32), 19 → 530 (f64);
+/// - batch 1 row by row (AVX builds: W past L1, rows of more than 8
+///   vectors), with and without column tails: 97 → 1024, 61 → 300 and
+///   43 → 261.
 #[test]
 #[cfg_attr(miri, ignore = "too slow under Miri")]
 fn large_layers_across_block_edges_match_the_f64_oracle() {
     check_shape_at::<f32, 531, 256>(30, &[12, 13, 131]);
     check_shape_at::<f64, 520, 128>(31, &[12, 19, 131, 259]);
-    check_shape_at::<f32, 97, 1024>(32, &[32, 65]);
+    check_shape_at::<f32, 97, 1024>(32, &[1, 32, 65]);
     check_shape_at::<f64, 43, 512>(33, &[32, 70]);
     check_shape_at::<f32, 300, 70>(6, &[11, 12, 13, 20, 33, 520]);
     check_shape_at::<f64, 261, 37>(7, &[12, 14, 19, 300]);
     check_shape_at::<f32, 129, 129>(8, &[255, 256, 257, 300]);
     check_shape_at::<f64, 97, 93>(9, &[12, 262]);
     check_shape_at::<f32, 97, 93>(12, &[400]);
-    check_shape_at::<f32, 61, 300>(13, &[12, 64, 65, 131]);
-    check_shape_at::<f64, 43, 261>(14, &[13, 64, 70]);
+    check_shape_at::<f32, 61, 300>(13, &[1, 12, 64, 65, 131]);
+    check_shape_at::<f64, 43, 261>(14, &[1, 13, 64, 70]);
     check_shape_at::<f32, 531, 70>(15, &[12, 13, 33]);
     check_shape_at::<f64, 520, 37>(16, &[12, 19]);
     // dX's depth is d_out: blocks of Wᵀ past 512, a ragged last 8 × 8 (or
@@ -212,7 +215,7 @@ fn check_non_finite<T: Element, const DIN: usize, const DOUT: usize>(seed: u64, 
 }
 
 /// Non-finite values through every kernel path: batch 1 (GEMV, outer
-/// product), plain tiles, the packed dX, and the packed forward and dW
+/// product, and row by row at 41 → 300 and f64 19 → 261), plain tiles, the packed dX, and the packed forward and dW
 /// (129 → 1024 in f32 and 257 → 256 in f64, both packing).
 #[test]
 #[cfg_attr(miri, ignore = "too slow under Miri")]
@@ -223,6 +226,8 @@ fn non_finite_values_propagate_on_every_kernel_path() {
     check_non_finite::<f32, 300, 70>(23, 13);
     check_non_finite::<f64, 97, 93>(24, 12);
     check_non_finite::<f32, 41, 300>(25, 13);
+    check_non_finite::<f32, 41, 300>(29, 1);
+    check_non_finite::<f64, 19, 261>(30, 1);
     check_non_finite::<f64, 19, 261>(26, 12);
     check_non_finite::<f32, 129, 1024>(27, 33);
     check_non_finite::<f64, 257, 256>(28, 70);
@@ -376,6 +381,11 @@ fn one_pass_backward_equals_the_two_passes_for_any_batches() {
     check_one_pass_backward::<f64, 33, 13>(4);
     check_one_pass_backward::<f32, 100, 37>(5);
     check_one_pass_backward::<f64, 64, 32>(6);
+    // W past L1 with long rows: row by row at batch 1 in AVX builds.
+    if !cfg!(miri) {
+        check_one_pass_backward::<f32, 33, 257>(7);
+        check_one_pass_backward::<f64, 43, 261>(8);
+    }
 }
 
 #[test]

@@ -89,7 +89,10 @@
 //!   batch 1 it is the outer product `x ⊗ dy`, written one row of dW at a
 //!   time in stored order; where W fits L1, in the same pass as dX
 //!   (`backward_row_input_and_weight`): each dot tile's rows of W, then the
-//!   same rows of dW. Batches too small to pack do the same with dW's
+//!   same rows of dW. In AVX builds, where W is larger and its rows longer
+//!   than 8 vectors, dX's dot products go one row of W at a time
+//!   (`row_dot`), and the backward writes each row of dW in the same loop
+//!   as that row's dot product. Batches too small to pack do the same with dW's
 //!   tiles (`backward_few_rows_input_and_weight`): for each block of W,
 //!   dX's dot tiles for every batch row, then those rows of dW.
 //! - `db = Σ dY` sums vectors of dY rows.
@@ -933,6 +936,12 @@ pub fn backward_input<T: Element, const DIN: usize, const DOUT: usize>(
     dx: &mut [[T; DIN]],
 ) {
     if let ([dy_row], [dx_row]) = (dy, &mut *dx) {
+        if const { runs_row_by_row::<T, DIN, DOUT>() } {
+            for (w_row, dx_i) in weight.iter().zip(dx_row) {
+                *dx_i = row_dot::<T, DIN, DOUT>(dy_row, w_row, |_, _| {});
+            }
+            return;
+        }
         // Batch 1 is a GEMV over rows of W: the tile's accumulators all go
         // to rows of W, so that as many FMA chains run (rather than the
         // `DX_COLS` of a one-row tile).
@@ -1297,6 +1306,10 @@ impl<T: Element, const DIN: usize, const DOUT: usize> WeightRowBlock<T, DOUT>
 /// either way; 256 → 64 and 100 → 200 ran 7–10 % faster, 512 → 512 2 %
 /// slower, 1024 → 1024 level or faster (medians of runs in turns, three
 /// each). At 64 → 32 the one pass stays ahead.
+///
+/// Where W is larger and its rows long (see [`runs_row_by_row`]), one pass
+/// again, but a row at a time: each row's dot product and its row of dW
+/// in the same loop.
 pub fn backward_row_input_and_weight<T: Element, const DIN: usize, const DOUT: usize>(
     x: &[T; DIN],
     dy: &[T; DOUT],
@@ -1305,6 +1318,9 @@ pub fn backward_row_input_and_weight<T: Element, const DIN: usize, const DOUT: u
     dw: &mut [[T; DOUT]; DIN],
     update: Update,
 ) {
+    if const { runs_row_by_row::<T, DIN, DOUT>() } {
+        return input_and_weight_row_by_row(x, dy, weight, dx, dw, update);
+    }
     if const { weight_beyond_l1::<T, DIN, DOUT>() } {
         backward_input(core::slice::from_ref(dy), weight, core::slice::from_mut(dx));
         weight_outer_product(x, dy, dw, update);
@@ -1313,6 +1329,106 @@ pub fn backward_row_input_and_weight<T: Element, const DIN: usize, const DOUT: u
     let input = InputTile { dy: core::array::from_ref(dy), dx: core::array::from_mut(dx) };
     let mut blocks = RowInputAndWeight { input, x, dw, update };
     for_each_weight_block::<T, _, GEMV_W_ROWS, DIN, DOUT>(weight, 0, &mut blocks);
+}
+
+/// Whether the batch-1 backward, and dX alone at batch 1, go one row of W
+/// at a time ([`input_and_weight_row_by_row`], [`row_dot`]): in AVX builds,
+/// where W is larger than L1 and its rows have more than 8 vectors.
+///
+/// Timed in turns on the Zen 5 machine against the dot tiles of 8 rows
+/// (and the backward's two passes): AVX-512, the backward overwriting,
+/// f32 1024 → 1024 −5 %, 100 → 200 −18 %, 256 → 192 −8 %, 256 → 256 −4 %,
+/// f64 512 → 512 −4 %, 256 → 128 −8 %; dX alone level to 14 % faster.
+/// Rows of 8 vectors past L1 ran 3–8 % slower (f32 256 → 128,
+/// 128 → 128, f64 128 → 64, 256 → 64), and within L1 dX alone ran 41 %
+/// slower at 64 → 128 (8 vectors): both stay on the tiles. AVX2: the
+/// backward −4 to −24 % (f32 256 → 128, 1024 → 1024; f64 512 → 512), dX
+/// alone −12 to +5 %. The SSE2 build, whose vectors are pairs of registers,
+/// ran the backward up to 25 % faster but dX alone 16–54 % slower (one
+/// load of dy per load of W, where the tiles share it between rows), so it
+/// and the other backends without AVX stay on the tiles.
+const fn runs_row_by_row<T: Element, const DIN: usize, const DOUT: usize>() -> bool {
+    cfg!(target_feature = "avx") && DOUT / lanes::<T>() > 8 && weight_beyond_l1::<T, DIN, DOUT>()
+}
+
+/// Vectors of a row per loop iteration in [`row_dot`], each its own FMA
+/// chain. (2 and 8 ran slower at some shapes, in turns.)
+const ROW_STEP: usize = 4;
+
+/// `dy · w_row`, `ROW_STEP` vectors per loop iteration, and `also(at, dy_v)`
+/// for each vector of dy it loads (at column `at`), so that dW's row can be
+/// written from the same loads. The columns after the last whole vector
+/// add in one by one.
+#[cfg_attr(not(debug_assertions), inline(always))]
+fn row_dot<T: Element, const DIN: usize, const DOUT: usize>(
+    dy: &[T; DOUT],
+    w_row: &[T; DOUT],
+    mut also: impl FnMut(usize, V<T>),
+) -> T {
+    let lanes = lanes::<T>();
+    let step = ROW_STEP * lanes;
+    let mut acc = [V::<T>::ZERO; ROW_STEP];
+    let mut j = 0;
+    while j + step <= DOUT {
+        keep_loop_rolled::<T, DIN, DOUT>();
+        for (v, acc_v) in acc.iter_mut().enumerate() {
+            let at = j + v * lanes;
+            let dy_v = load(dy, at);
+            *acc_v = dy_v.mul_add(load(w_row, at), *acc_v);
+            also(at, dy_v);
+        }
+        j += step;
+    }
+    for acc_v in &mut acc {
+        if j + lanes <= DOUT {
+            let dy_v = load(dy, j);
+            *acc_v = dy_v.mul_add(load(w_row, j), *acc_v);
+            also(j, dy_v);
+            j += lanes;
+        }
+    }
+    let [a, b, c, d] = acc;
+    let mut sum = ((a + b) + (c + d)).sum();
+    for column in j..DOUT {
+        sum += dy[column] * w_row[column];
+    }
+    sum
+}
+
+/// The batch-1 backward where [`runs_row_by_row`]: one row of W and dW at
+/// a time, `dx[i] = dy · W[i]` and `dW[i] = x[i] · dy` from the same loads
+/// of dy, so W is read and dW written in one ascending stream each, a few
+/// hundred bytes of each per loop iteration.
+///
+/// On the Zen 5 machine, hand-written loops over 1024 × 1024 f32 (4 MiB
+/// each, in L3) read W in 36 µs and wrote dW in 41, one after the other,
+/// and did both in the same loop in 68: the reads of one overlap the
+/// writes of the other.
+fn input_and_weight_row_by_row<T: Element, const DIN: usize, const DOUT: usize>(
+    x: &[T; DIN],
+    dy: &[T; DOUT],
+    weight: &[[T; DOUT]; DIN],
+    dx: &mut [T; DIN],
+    dw: &mut [[T; DOUT]; DIN],
+    update: Update,
+) {
+    let tail = last_columns::<T, DOUT>(DOUT / lanes::<T>() * lanes::<T>());
+    for (((&x_i, w_row), dw_row), dx_i) in x.iter().zip(weight).zip(dw.iter_mut()).zip(dx.iter_mut()) {
+        let x_v = V::<T>::splat(x_i);
+        // dW's last columns, before the row's stores (see `weight_outer_product`).
+        let last = tail.map(|Columns { j, .. }| {
+            let product = x_v * load(dy, j);
+            let value = match update {
+                Update::Overwrite => product,
+                Update::Accumulate => load(dw_row, j) + product,
+            };
+            (j, value)
+        });
+        *dx_i = row_dot::<T, DIN, DOUT>(dy, w_row, |at, dy_v| store(dw_row, at, 0, x_v * dy_v, update));
+        if let Some((j, value)) = last {
+            store(dw_row, j, 0, value, Update::Overwrite);
+        }
+    }
 }
 
 /// dX's dot tile for a block of W, then the same rows of dW, at batch 1.
