@@ -1308,8 +1308,13 @@ impl<T: Element, const DIN: usize, const DOUT: usize> WeightRowBlock<T, DOUT>
 /// each). At 64 → 32 the one pass stays ahead.
 ///
 /// Where W is larger and its rows long (see [`runs_row_by_row`]), one pass
-/// again, but a row at a time: each row's dot product and its row of dW
-/// in the same loop.
+/// again, but a row at a time: `dx[i] = dy · W[i]` ([`row_dot`]) and
+/// `dW[i] = x[i] · dy` in the same loop, from the same loads of dy, so W is
+/// read and dW written in one ascending stream each, a few hundred bytes
+/// of each per loop iteration. On the Zen 5 machine, hand-written loops
+/// over 1024 × 1024 f32 (4 MiB each, in L3) read W in 36 µs and wrote dW
+/// in 41, one after the other, and did both in the same loop in 68: the
+/// reads of one overlap the writes of the other.
 pub fn backward_row_input_and_weight<T: Element, const DIN: usize, const DOUT: usize>(
     x: &[T; DIN],
     dy: &[T; DOUT],
@@ -1319,7 +1324,16 @@ pub fn backward_row_input_and_weight<T: Element, const DIN: usize, const DOUT: u
     update: Update,
 ) {
     if const { runs_row_by_row::<T, DIN, DOUT>() } {
-        return input_and_weight_row_by_row(x, dy, weight, dx, dw, update);
+        let tail = last_columns::<T, DOUT>(DOUT / lanes::<T>() * lanes::<T>());
+        for (((&x_i, w_row), dw_row), dx_i) in x.iter().zip(weight).zip(dw.iter_mut()).zip(dx.iter_mut()) {
+            let x_v = V::<T>::splat(x_i);
+            let last = outer_product_last_columns(tail, x_v, dy, dw_row, update);
+            *dx_i = row_dot::<T, DIN, DOUT>(dy, w_row, |at, dy_v| store(dw_row, at, 0, x_v * dy_v, update));
+            if let Some((j, value)) = last {
+                store(dw_row, j, 0, value, Update::Overwrite);
+            }
+        }
+        return;
     }
     if const { weight_beyond_l1::<T, DIN, DOUT>() } {
         backward_input(core::slice::from_ref(dy), weight, core::slice::from_mut(dx));
@@ -1332,7 +1346,7 @@ pub fn backward_row_input_and_weight<T: Element, const DIN: usize, const DOUT: u
 }
 
 /// Whether the batch-1 backward, and dX alone at batch 1, go one row of W
-/// at a time ([`input_and_weight_row_by_row`], [`row_dot`]): in AVX builds,
+/// at a time ([`backward_row_input_and_weight`], [`row_dot`]): in AVX builds,
 /// where W is larger than L1 and its rows have more than 8 vectors.
 ///
 /// Timed in turns on the Zen 5 machine against the dot tiles of 8 rows
@@ -1393,42 +1407,6 @@ fn row_dot<T: Element, const DIN: usize, const DOUT: usize>(
         sum += dy[column] * w_row[column];
     }
     sum
-}
-
-/// The batch-1 backward where [`runs_row_by_row`]: one row of W and dW at
-/// a time, `dx[i] = dy · W[i]` and `dW[i] = x[i] · dy` from the same loads
-/// of dy, so W is read and dW written in one ascending stream each, a few
-/// hundred bytes of each per loop iteration.
-///
-/// On the Zen 5 machine, hand-written loops over 1024 × 1024 f32 (4 MiB
-/// each, in L3) read W in 36 µs and wrote dW in 41, one after the other,
-/// and did both in the same loop in 68: the reads of one overlap the
-/// writes of the other.
-fn input_and_weight_row_by_row<T: Element, const DIN: usize, const DOUT: usize>(
-    x: &[T; DIN],
-    dy: &[T; DOUT],
-    weight: &[[T; DOUT]; DIN],
-    dx: &mut [T; DIN],
-    dw: &mut [[T; DOUT]; DIN],
-    update: Update,
-) {
-    let tail = last_columns::<T, DOUT>(DOUT / lanes::<T>() * lanes::<T>());
-    for (((&x_i, w_row), dw_row), dx_i) in x.iter().zip(weight).zip(dw.iter_mut()).zip(dx.iter_mut()) {
-        let x_v = V::<T>::splat(x_i);
-        // dW's last columns, before the row's stores (see `weight_outer_product`).
-        let last = tail.map(|Columns { j, .. }| {
-            let product = x_v * load(dy, j);
-            let value = match update {
-                Update::Overwrite => product,
-                Update::Accumulate => load(dw_row, j) + product,
-            };
-            (j, value)
-        });
-        *dx_i = row_dot::<T, DIN, DOUT>(dy, w_row, |at, dy_v| store(dw_row, at, 0, x_v * dy_v, update));
-        if let Some((j, value)) = last {
-            store(dw_row, j, 0, value, Update::Overwrite);
-        }
-    }
 }
 
 /// dX's dot tile for a block of W, then the same rows of dW, at batch 1.
@@ -1508,14 +1486,7 @@ fn weight_outer_product<T: Element, const DIN: usize, const DOUT: usize>(
     for (&x_i, dw_row) in x.iter().zip(dw.iter_mut()) {
         keep_loop_rolled::<T, DIN, DOUT>();
         let x_v = V::<T>::splat(x_i);
-        let last = tail.map(|Columns { j, .. }| {
-            let product = x_v * load(dy, j);
-            let value = match update {
-                Update::Overwrite => product,
-                Update::Accumulate => load(dw_row, j) + product,
-            };
-            (j, value)
-        });
+        let last = outer_product_last_columns(tail, x_v, dy, dw_row, update);
         let mut j = 0;
         while j + lanes <= DOUT {
             store(dw_row, j, 0, x_v * load(dy, j), update);
@@ -1525,6 +1496,28 @@ fn weight_outer_product<T: Element, const DIN: usize, const DOUT: usize>(
             store(dw_row, j, 0, value, Update::Overwrite);
         }
     }
+}
+
+/// The last few columns of one row of the batch-1 dW, `tail` (see
+/// [`last_columns`]): where they start and the vector ending at the last
+/// column, to be computed before the row's other stores and stored after
+/// them, whole (see [`weight_outer_product`]).
+#[cfg_attr(not(debug_assertions), inline(always))]
+fn outer_product_last_columns<T: Element, const DOUT: usize>(
+    tail: Option<Columns>,
+    x_v: V<T>,
+    dy: &[T; DOUT],
+    dw_row: &[T; DOUT],
+    update: Update,
+) -> Option<(usize, V<T>)> {
+    tail.map(|Columns { j, .. }| {
+        let product = x_v * load(dy, j);
+        let value = match update {
+            Update::Overwrite => product,
+            Update::Accumulate => load(dw_row, j) + product,
+        };
+        (j, value)
+    })
 }
 
 /// A W this small (twice L1) keeps its panels in L1 and L2 however they
