@@ -1810,24 +1810,55 @@ fn prefetch_for_writing<T: Element>(row: &[T], from: usize, vectors: usize) {
 
 // ---------------------------------------------------------- db = Σ dY
 
-/// `db = Σ over the batch of dY`, written or added as `update` says.
+/// `db = Σ over the batch of dY`, written or added as `update` says: tiles
+/// of `BIAS_VECTORS` vectors of columns, each summed down the whole batch
+/// in registers and stored once.
+///
+/// One vector at a time (the code before) read each of the batch's rows
+/// for every 64 bytes, one dependent add after the other: at f64
+/// 128 × 512 → 512 on the Zen 5 machine that took about 40 µs, 3 % of
+/// the backward, where reading dY once takes a few. Summed in the same
+/// order for every column, the results are the same to the bit.
 pub fn backward_bias<T: Element, const DOUT: usize>(dy: &[[T; DOUT]], db: &mut [T; DOUT], update: Update) {
-    let lanes = lanes::<T>();
-    let mut j = 0;
-    while j + lanes <= DOUT {
-        let mut acc = V::<T>::ZERO;
-        for dy_row in dy {
-            acc = acc + load(dy_row, j);
+    for_each_column_block::<T, _, BIAS_VECTORS, DOUT>(0, &mut BiasTile { dy, db, update });
+}
+
+/// Vectors per tile of [`backward_bias`]: four chains of adds, and a
+/// quarter of the passes down the batch that one-vector tiles make.
+const BIAS_VECTORS: usize = 4;
+
+/// dY's rows and db, for [`for_each_column_block`].
+struct BiasTile<'a, T, const DOUT: usize> {
+    dy: &'a [[T; DOUT]],
+    db: &'a mut [T; DOUT],
+    update: Update,
+}
+
+impl<T: Element, const DOUT: usize> ColumnTile for BiasTile<'_, T, DOUT> {
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    fn tile<const N: usize>(&mut self, columns: Columns) {
+        let lanes = lanes::<T>();
+        let mut acc = [V::<T>::ZERO; N];
+        for dy_row in self.dy {
+            for (v, acc_v) in acc.iter_mut().enumerate() {
+                *acc_v = *acc_v + load(dy_row, columns.j + v * lanes);
+            }
         }
-        store(db, j, 0, acc, update);
-        j += lanes;
+        for (v, &acc_v) in acc.iter().enumerate() {
+            let skip = if v == 0 { columns.skip } else { 0 };
+            store(self.db, columns.j + v * lanes, skip, acc_v, self.update);
+        }
     }
-    for column in j..DOUT {
+
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    fn column(&mut self, column: usize) {
         let mut sum = T::ZERO;
-        for dy_row in dy {
+        for dy_row in self.dy {
             sum += dy_row[column];
         }
-        update.apply(&mut db[column], sum);
+        if let Some(db_j) = self.db.get_mut(column) {
+            self.update.apply(db_j, sum);
+        }
     }
 }
 
