@@ -95,7 +95,7 @@
 //!   as that row's dot product. Batches too small to pack do the same with dW's
 //!   tiles (`backward_few_rows_input_and_weight`): for each block of W,
 //!   dX's dot tiles for every batch row, then those rows of dW.
-//! - `db = Σ dY` sums vectors of dY rows.
+//! - `db = Σ dY` sums dY down the batch in tiles of `BIAS_VECTORS` vectors.
 //!
 //! # What the compiler makes of it
 //!
