@@ -92,9 +92,10 @@
 //!   same rows of dW. In AVX builds, where W is larger and its rows longer
 //!   than 8 vectors, dX's dot products go one row of W at a time
 //!   (`row_dot`), and the backward writes each row of dW in the same loop
-//!   as that row's dot product. Batches too small to pack do the same with dW's
-//!   tiles (`backward_few_rows_input_and_weight`): for each block of W,
-//!   dX's dot tiles for every batch row, then those rows of dW.
+//!   as that row's dot product. Batches too small to pack do the same as
+//!   the one pass with dW's tiles (`backward_few_rows_input_and_weight`):
+//!   for each block of W, dX's dot tiles for every batch row, then those
+//!   rows of dW.
 //! - `db = Σ dY` sums dY down the batch in tiles of `BIAS_VECTORS` vectors.
 //!
 //! # What the compiler makes of it
@@ -1352,7 +1353,8 @@ pub fn backward_row_input_and_weight<T: Element, const DIN: usize, const DOUT: u
 /// Timed in turns on the Zen 5 machine against the dot tiles of 8 rows
 /// (and the backward's two passes): AVX-512, the backward overwriting,
 /// f32 1024 → 1024 −5 %, 100 → 200 −18 %, 256 → 192 −8 %, 256 → 256 −4 %,
-/// f64 512 → 512 −4 %, 256 → 128 −8 %; dX alone level to 14 % faster.
+/// f64 512 → 512 −4 %, 256 → 128 −8 %; dX alone from 2 % slower
+/// (512 → 512) to 13 % faster.
 /// Rows of 8 vectors past L1 ran 3–8 % slower (f32 256 → 128,
 /// 128 → 128, f64 128 → 64, 256 → 64), and within L1 dX alone ran 41 %
 /// slower at 64 → 128 (8 vectors): both stay on the tiles. AVX2: the
