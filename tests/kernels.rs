@@ -215,8 +215,9 @@ fn check_non_finite<T: Element, const DIN: usize, const DOUT: usize>(seed: u64, 
 }
 
 /// Non-finite values through every kernel path: batch 1 (GEMV, outer
-/// product, and row by row at 41 → 300 and f64 19 → 261), plain tiles, the packed dX, and the packed forward and dW
-/// (129 → 1024 in f32 and 257 → 256 in f64, both packing).
+/// product, and row by row at 41 → 300 and f64 19 → 261), plain tiles,
+/// the packed dX, and the packed forward and dW (129 → 1024 in f32 and
+/// 257 → 256 in f64, both packing).
 #[test]
 #[cfg_attr(miri, ignore = "too slow under Miri")]
 fn non_finite_values_propagate_on_every_kernel_path() {
