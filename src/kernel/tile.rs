@@ -507,8 +507,8 @@ fn store_forward_tile<T: Element, E: Epilogue<T>, const R: usize, const N: usize
 }
 
 /// Stores a tile of accumulators at `columns` of its rows, or adds it to
-/// what is there, as `update` says: dW's tiles, and the forward's partial
-/// sums between packed blocks.
+/// what is there, as `update` says: dW's tiles, the forward's partial
+/// sums between packed blocks, and db's tiles (one row).
 #[cfg_attr(not(debug_assertions), inline(always))]
 fn store_tile<T: Element, const R: usize, const N: usize, const DOUT: usize>(
     acc: &[[V<T>; N]; R],
@@ -1845,10 +1845,7 @@ impl<T: Element, const DOUT: usize> ColumnTile for BiasTile<'_, T, DOUT> {
                 *acc_v = *acc_v + load(dy_row, columns.j + v * lanes);
             }
         }
-        for (v, &acc_v) in acc.iter().enumerate() {
-            let skip = if v == 0 { columns.skip } else { 0 };
-            store(self.db, columns.j + v * lanes, skip, acc_v, self.update);
-        }
+        store_tile(&[acc], core::array::from_mut(self.db), columns, self.update);
     }
 
     #[cfg_attr(not(debug_assertions), inline(always))]
