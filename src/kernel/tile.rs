@@ -39,7 +39,11 @@
 //! say), once the batch has two row tiles, each panel is copied, 512 rows
 //! of W at a time (256 with AVX-512's wider vectors), into a 32 KiB block
 //! on the stack, which every row block then reads in order (measured at
-//! 128 × 512 → 512, 256 rows at a time: 55 → 72 GFLOP/s). dW packs panels
+//! 128 × 512 → 512, 256 rows at a time: 55 → 72 GFLOP/s). The group's
+//! first row tile makes the copy: it reads W in place and stores each row
+//! of the panel into the block as its FMAs use it, so that W's wait on
+//! memory overlaps arithmetic instead of stalling a loop that only copies.
+//! dW packs panels
 //! of dY the same way, sixteen panels at a time, and copies each row
 //! tile's strided slice of X once for all sixteen, four tiles' slices in
 //! one pass (64 KiB of stack for dY and 12 KiB for X in f64 on AVX and
@@ -628,6 +632,14 @@ pub(super) const fn forward_pack_stack_bytes(din: usize, dout: usize, elem_bytes
 /// One full column panel (from column `j`) for every row, through packed
 /// blocks of `PACK_DEPTH` rows of W. Y holds partial sums between blocks;
 /// the bias starts the first, the epilogue finishes the last.
+///
+/// The first row tile reads each block's rows of W in place and fills the
+/// packed block on the way; the other row tiles read the block. Packed in
+/// a loop of its own before the tiles ran, the copy waited on W's rows,
+/// one 4 KiB page apart at 512 → 512 in f64 and each a miss to L3, with
+/// no arithmetic to overlap: on the Zen 4 machine an eighth of the f64
+/// forward's samples at 128 × 512 → 512 sat in that loop. Timed in turns against it there
+/// (same bits): see the README's benchmark section.
 #[inline(never)]
 fn forward_packed_panel<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: usize>(
     x: &[[T; DIN]],
@@ -638,21 +650,43 @@ fn forward_packed_panel<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT
     j: usize,
     epilogue: E,
 ) {
-    let lanes = lanes::<T>();
+    // A packed group has two row tiles at least (see `forward_packs`).
+    debug_assert!(x.len() >= 2 * FORWARD_ROWS && y.len() == x.len(), "a packed group of too few rows");
+    let (Some((x_first, x_rest)), Some((y_first, y_rest))) =
+        (x.split_first_chunk::<FORWARD_ROWS>(), y.split_first_chunk_mut::<FORWARD_ROWS>())
+    else {
+        return;
+    };
     for (block, w_rows) in weight.chunks(PACK_DEPTH).enumerate() {
-        // One vector at a time: built as an array with `from_fn`, each row
-        // went through two copies on the stack, and the forward at
-        // 128 × 512 → 512 ran 5–9 % slower (f32 and f64).
-        for (slot, w_row) in packed.iter_mut().zip(w_rows) {
-            for (v, vector) in slot.iter_mut().enumerate() {
-                *vector = load(w_row, j + v * lanes);
-            }
-        }
-        let Some(panel) = packed.get(..w_rows.len()) else { return };
         let k0 = block * PACK_DEPTH;
         let start = if k0 == 0 { Start::Bias(bias) } else { Start::Partial };
         let finish = k0 + w_rows.len() == DIN;
-        for_each_row_block(x.len(), &mut PackedForward { x, y: &mut *y, panel, k0, j, start, finish, epilogue });
+        let mut acc = start_accumulators(start, y_first, j);
+        for ((slot, w_row), k) in packed.iter_mut().zip(w_rows).zip(k0..DIN) {
+            let w: [V<T>; FORWARD_VECTORS] = core::array::from_fn(|v| load(w_row, j + v * lanes::<T>()));
+            *slot = w;
+            rank_one_update(&mut acc, x_first.iter().map(|x_row| x_row[k]), &w);
+        }
+        store_forward_tile(&acc, y_first, Columns { j, skip: 0 }, finish, epilogue);
+        let Some(panel) = packed.get(..w_rows.len()) else { return };
+        let rest = &mut PackedForward { x: x_rest, y: &mut *y_rest, panel, k0, j, start, finish, epilogue };
+        for_each_row_block(x_rest.len(), rest);
+    }
+}
+
+/// A packed tile's accumulators at its start: the bias (or zero) for the
+/// first block, the partial sums in `y` for a later one.
+#[cfg_attr(not(debug_assertions), inline(always))]
+fn start_accumulators<T: Element, const R: usize, const DOUT: usize>(
+    start: Start<'_, T, DOUT>,
+    y: &[[T; DOUT]; R],
+    j: usize,
+) -> [[V<T>; FORWARD_VECTORS]; R] {
+    let lanes = lanes::<T>();
+    match start {
+        Start::Bias(Some(b)) => [core::array::from_fn(|v| load(b, j + v * lanes)); R],
+        Start::Bias(None) => [[V::<T>::ZERO; FORWARD_VECTORS]; R],
+        Start::Partial => core::array::from_fn(|r| core::array::from_fn(|v| load(&y[r], j + v * lanes))),
     }
 }
 
@@ -686,12 +720,8 @@ impl<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: usize> RowTile
         let (Some(x), Some(y)) = (block::<_, R>(self.x, first), block_mut::<_, R>(self.y, first)) else {
             return;
         };
-        let (lanes, j) = (lanes::<T>(), self.j);
-        let mut acc: [[V<T>; FORWARD_VECTORS]; R] = match self.start {
-            Start::Bias(Some(b)) => [core::array::from_fn(|v| load(b, j + v * lanes)); R],
-            Start::Bias(None) => [[V::<T>::ZERO; FORWARD_VECTORS]; R],
-            Start::Partial => core::array::from_fn(|r| core::array::from_fn(|v| load(&y[r], j + v * lanes))),
-        };
+        let j = self.j;
+        let mut acc = start_accumulators(self.start, y, j);
         debug_assert!(self.k0 + self.panel.len() <= DIN, "a packed block past the end of X's rows");
         // The input index runs to DIN, a constant, so indexing a row of X
         // needs no check, and each broadcast loads from memory. Checked
