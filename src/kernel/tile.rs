@@ -72,7 +72,7 @@
 //! - `dX = dY·Wᵀ` is a forward pass with dY for X and Wᵀ for W. In AVX
 //!   builds, once the batch has two row tiles, each 512-deep block of a panel
 //!   of Wᵀ is transposed out of W (`LANES × LANES` elements at a time) into
-//!   the forward's packed block, and the forward's tile runs on it: the
+//!   a packed block like the forward's, and the forward's tile runs on it: the
 //!   transposition is paid once per block for every row tile (measured: dX at
 //!   32 × 128 → 64 went from 61 to 70–87 GFLOP/s, at 128 × 512 → 512 from 67
 //!   to 87). SSE2 and NEON builds do not compile this path: there `wide`
@@ -575,10 +575,22 @@ impl<T: Element, E: Epilogue<T>, const N: usize, const DIN: usize, const DOUT: u
 /// block instead of two: forward +8–14 % in f32 and f64, dX +15–29 %),
 /// though a block then fills L1; at f64 64 × 1024 → 256 the forward lost
 /// 8–10 %. AVX-512's vectors are twice as wide, and there 256 rows (again
-/// 32 KiB) beat 512 (64 KiB, more than a 48 KiB L1), timed in turns: the
-/// f32 forward +2 % at 128 × 512 → 512, +4 % at 300 × 512 → 512, +8 % at
-/// 64 × 1024 → 256; dX +2–4 % at 128 × 512 → 512; the rest level.
+/// 32 KiB) beat 512 (64 KiB, more than a 48 KiB L1), timed in turns on
+/// the Xeon: the f32 forward +2 % at 128 × 512 → 512, +4 % at
+/// 300 × 512 → 512, +8 % at 64 × 1024 → 256; the rest level. dX packs
+/// its own blocks, `INPUT_PACK_DEPTH` deep.
 const PACK_DEPTH: usize = if size_of::<V<f32>>() == 64 { 256 } else { 512 };
+
+/// Rows of Wᵀ (columns of W) per block of dX's packed panels: 512 on every
+/// AVX build, 64 KiB with AVX-512. On the Xeon 256 rows had run dX 2–4 %
+/// faster at 128 × 512 → 512; on the Zen 4 machine, whose 32 KiB L1 holds
+/// neither block beside the rows of dY a tile reads, 512 ran faster, timed
+/// in turns: f32 128 × 512 → 512 +1–2 %, 64 × 256 → 1024 +5 %,
+/// 512 × 1024 → 1024 +2 %; f64 128 × 512 → 512 and 256 × 512 → 512 +3–4 %;
+/// 16 × 512 → 512 level. One block across all of dY's columns also leaves
+/// no partial sums in dX between blocks.
+#[cfg(target_feature = "avx")]
+const INPUT_PACK_DEPTH: usize = 512;
 
 /// How much cache the rows of one panel of W may claim (see [`aliasing`])
 /// before the forward packs them: 512 KiB, a bound fitted to measurements
@@ -1040,10 +1052,10 @@ fn input_packed_panels<T: Element, const DIN: usize, const DOUT: usize>(
 ) -> usize {
     // A block no deeper than dY is wide: zeroing all 32 KiB for every call
     // cost 5 % of dX at f32 32 × 128 → 64 (3 % in f64).
-    if DOUT <= PACK_DEPTH {
+    if DOUT <= INPUT_PACK_DEPTH {
         input_panels_through(dy, weight, dx, &mut [[V::<T>::ZERO; FORWARD_VECTORS]; DOUT])
     } else {
-        input_panels_through(dy, weight, dx, &mut [[V::<T>::ZERO; FORWARD_VECTORS]; PACK_DEPTH])
+        input_panels_through(dy, weight, dx, &mut [[V::<T>::ZERO; FORWARD_VECTORS]; INPUT_PACK_DEPTH])
     }
 }
 
@@ -1061,7 +1073,7 @@ fn input_panels_through<T: Element, const DIN: usize, const DOUT: usize>(
     while i + FORWARD_VECTORS * lanes <= DIN {
         let mut k0 = 0;
         while k0 < DOUT {
-            let depth = PACK_DEPTH.min(DOUT - k0);
+            let depth = INPUT_PACK_DEPTH.min(DOUT - k0);
             let Some(panel) = packed.get_mut(..depth) else { return 0 };
             pack_transposed(weight, i, k0, panel);
             let start = if k0 == 0 { Start::Bias(None) } else { Start::Partial };
