@@ -43,14 +43,14 @@
 //! first row tile makes the copy: it reads W in place and stores each row
 //! of the panel into the block as its FMAs use it, so that W's wait on
 //! memory overlaps arithmetic instead of stalling a loop that only copies.
-//! dW packs panels
-//! of dY the same way, sixteen panels at a time, and copies each row
-//! tile's strided slice of X once for all sixteen, four tiles' slices in
-//! one pass (64 KiB of stack for dY and 12 KiB for X in f64 on AVX and
-//! NEON; 128 and 16 KiB with AVX-512; 32 and 8 KiB on SSE2; see
-//! `weight_packed_panels`), once the lines that a tile would read in place
-//! claim more than 128 KiB of cache (`weight_gradient_packs`). Smaller
-//! layers and batches skip the copies, which there only cost time.
+//! dW packs panels of dY the same way, sixteen panels at a time, and
+//! copies each row tile's strided slice of X once for all sixteen, four
+//! tiles' slices in one pass (64 KiB of stack for dY and 12 KiB for X in
+//! f64 on AVX and NEON; 128 and 16 KiB with AVX-512; 32 and 8 KiB on
+//! SSE2; see `weight_packed_panels`), once the lines that a tile would
+//! read in place claim more than 128 KiB of cache
+//! (`weight_gradient_packs`). Smaller layers and batches skip the copies,
+//! which there only cost time.
 //!
 //! # Tails
 //!
@@ -650,8 +650,8 @@ pub(super) const fn forward_pack_stack_bytes(din: usize, dout: usize, elem_bytes
 /// a loop of its own before the tiles ran, the copy waited on W's rows,
 /// one 4 KiB page apart at 512 → 512 in f64 and each a miss to L3, with
 /// no arithmetic to overlap: on the Zen 4 machine an eighth of the f64
-/// forward's samples at 128 × 512 → 512 sat in that loop. Timed in turns against it there
-/// (same bits): see the README's benchmark section.
+/// forward's samples at 128 × 512 → 512 sat in that loop. Timed in turns
+/// against it there (same bits): see the README's benchmark section.
 #[inline(never)]
 fn forward_packed_panel<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: usize>(
     x: &[[T; DIN]],
@@ -1050,8 +1050,9 @@ fn input_packed_panels<T: Element, const DIN: usize, const DOUT: usize>(
     weight: &[[T; DOUT]; DIN],
     dx: &mut [[T; DIN]],
 ) -> usize {
-    // A block no deeper than dY is wide: zeroing all 32 KiB for every call
-    // cost 5 % of dX at f32 32 × 128 → 64 (3 % in f64).
+    // A block no deeper than dY is wide: zeroing a whole block (32 KiB, as
+    // it was then) for every call cost 5 % of dX at f32 32 × 128 → 64 (3 %
+    // in f64).
     if DOUT <= INPUT_PACK_DEPTH {
         input_panels_through(dy, weight, dx, &mut [[V::<T>::ZERO; FORWARD_VECTORS]; DOUT])
     } else {
