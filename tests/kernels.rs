@@ -142,7 +142,7 @@ fn odd_larger_shapes_match_the_f64_oracle() {
 /// Large layers take other paths: the forward packs 512-deep blocks of a
 /// panel of W once the panel's rows, read in place, would claim more than
 /// 512 KiB of cache (`d_in` times the power-of-two factor of W's row
-/// spacing), dW packs sixteen 64-deep panels of dY at a time once the batch
+/// spacing), dW packs sixteen 128-deep panels of dY at a time once the batch
 /// makes an in-place tile's lines claim more than 128 KiB, and dX packs
 /// 512-deep blocks of Wᵀ at any size (AVX). Each needs two row tiles.
 /// Shapes and batches here cross a packed block, with ragged rows, inputs
@@ -150,9 +150,10 @@ fn odd_larger_shapes_match_the_f64_oracle() {
 /// - the packed forward: 531 → 256 (f32: a last block 19 deep) and
 ///   520 → 128 (f64: 8 deep, and at 131 rows, or 259 where blocks are
 ///   256 deep as on AVX-512, two groups of rows sharing one packed block);
-/// - packed dW: those two at 131 rows (three 64-row blocks of dY), and
-///   97 → 1024 (f32) and 43 → 512 (f64), with more panels than one pass
-///   packs and a short copy of X at the end of each row of dW;
+/// - packed dW: those two at 131 rows (two 128-row blocks of dY, the last
+///   3 deep; f64 also at 259, three), and 97 → 1024 (f32) and 43 → 512
+///   (f64), with more panels than one pass packs and a short copy of X at
+///   the end of each row of dW, within one block and across two;
 /// - the same kernels in place, with column tails, and at 400 and 520
 ///   rows in several groups of rows: 300 → 70, 261 → 37, 97 → 93,
 ///   129 → 129, 61 → 300, 43 → 261, 531 → 70 and 520 → 37;
@@ -165,8 +166,8 @@ fn odd_larger_shapes_match_the_f64_oracle() {
 fn large_layers_across_block_edges_match_the_f64_oracle() {
     check_shape_at::<f32, 531, 256>(30, &[12, 13, 131]);
     check_shape_at::<f64, 520, 128>(31, &[12, 19, 131, 259]);
-    check_shape_at::<f32, 97, 1024>(32, &[1, 32, 65]);
-    check_shape_at::<f64, 43, 512>(33, &[32, 70]);
+    check_shape_at::<f32, 97, 1024>(32, &[1, 32, 65, 131]);
+    check_shape_at::<f64, 43, 512>(33, &[32, 70, 131]);
     check_shape_at::<f32, 300, 70>(6, &[11, 12, 13, 20, 33, 520]);
     check_shape_at::<f64, 261, 37>(7, &[12, 14, 19, 300]);
     check_shape_at::<f32, 129, 129>(8, &[255, 256, 257, 300]);

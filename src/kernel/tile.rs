@@ -45,8 +45,8 @@
 //! memory overlaps arithmetic instead of stalling a loop that only copies.
 //! dW packs panels of dY the same way, sixteen panels at a time, and
 //! copies each row tile's strided slice of X once for all sixteen, four
-//! tiles' slices in one pass (64 KiB of stack for dY and 12 KiB for X in
-//! f64 on AVX and NEON; 128 and 16 KiB with AVX-512; 32 and 8 KiB on
+//! tiles' slices in one pass (128 KiB of stack for dY and 24 KiB for X
+//! in f64 on AVX and NEON; 256 and 32 KiB with AVX-512; 64 and 16 KiB on
 //! SSE2; see `weight_packed_panels`), once the lines that a tile would
 //! read in place claim more than 128 KiB of cache
 //! (`weight_gradient_packs`). Smaller layers and batches skip the copies,
@@ -1600,12 +1600,18 @@ const fn weight_gradient_packs<T: Element, const DIN: usize, const DOUT: usize>(
 /// dY panels packed together for one pass over the rows of dW.
 const WEIGHT_PANELS: usize = 16;
 
-/// Batch rows per packed block of dY panels: 16 panels × 64 rows ×
-/// `FORWARD_VECTORS` vectors of 32 bytes make 64 KiB on the stack with AVX
-/// and NEON (2 vectors) and 32 KiB on SSE2 (1 vector), 128 KiB with
+/// Batch rows per packed block of dY panels: 16 panels × 128 rows ×
+/// `FORWARD_VECTORS` vectors of 32 bytes make 128 KiB on the stack with
+/// AVX and NEON (2 vectors) and 64 KiB on SSE2 (1 vector), 256 KiB with
 /// AVX-512 (2 vectors of 64 bytes), which L2 holds while every row tile of
-/// dW streams through it.
-const WEIGHT_DEPTH: usize = 64;
+/// dW streams through it. 128 rows, not 64, so that a batch of 128 makes
+/// one pass over dW instead of a second one adding to the first: timed in
+/// turns on the Zen 4 machine (AVX-512), dW f32 128 × 512 → 512 +2–4 %,
+/// f64 +2–3 %, f64 256 × 512 → 512 and f32 512 × 1024 → 1024 +2 %, f32
+/// 300 × 512 → 512 level (on the Zen 5 machine, level to 2 % slower).
+/// Eight panels 128 deep, the same stack as sixteen 64 deep, ran up to
+/// 5 % slower.
+const WEIGHT_DEPTH: usize = 128;
 
 /// Row tiles of dW whose slices of X one copy fetches: the copy reads
 /// `X_TILES · FORWARD_ROWS` contiguous inputs of each batch row (whole cache
@@ -1616,7 +1622,7 @@ const X_TILES: usize = 4;
 
 /// The slices of X that row tiles of dW read, one per tile, each contiguous:
 /// `slices[t][r]` holds `x[r][from + t·FORWARD_ROWS ..][.. FORWARD_ROWS]`.
-/// 12 KiB of stack in f64 with AVX (6 KiB in f32).
+/// 24 KiB of stack in f64 with AVX (12 KiB in f32), 32 KiB with AVX-512.
 type XSlices<T> = [[[T; FORWARD_ROWS]; WEIGHT_DEPTH]; X_TILES];
 
 /// Every full column panel of dW from packed panels of dY; returns the
