@@ -45,3 +45,42 @@ fn the_stack_bound_counts_the_packed_block_where_the_kernels_pack() {
     // has no block.
     assert_eq!(Linear::<256, 256>::FORWARD_STACK_BYTES, budget::FORWARD_STACK_FRAME + 256 * 4);
 }
+
+#[test]
+fn the_backward_stack_bound_counts_both_rows_and_its_frame() {
+    let frame = budget::BACKWARD_STACK_FRAME;
+    assert_eq!(frame, if tinylinear::BACKEND == "scalar" { 512 } else { 4096 });
+    // A batch of 3 packs nothing on any backend.
+    assert_eq!(Linear::<4, 10>::backward_stack_bytes(3), frame + 4 * (4 + 10));
+    assert_eq!(Linear::<4, 10, f64>::backward_stack_bytes(3), frame + 8 * (4 + 10));
+    assert_eq!(LinearNoBias::<4, 10>::backward_stack_bytes(3), Linear::<4, 10>::backward_stack_bytes(3));
+    assert_eq!(Linear::<4, 10>::ledger(3).backward_stack_bytes(), Linear::<4, 10>::backward_stack_bytes(3));
+}
+
+#[test]
+fn the_backward_stack_bound_counts_the_largest_block_each_backend_packs() {
+    let rows_and_frame = |din: u64, dout: u64, elem: u64| budget::BACKWARD_STACK_FRAME + elem * (din + dout);
+    // f32 512 → 512 at batch 128: dW packs 16 panels of dY, 128 rows deep
+    // (one or two vectors of 32 bytes, two of 64 with AVX-512), and copies
+    // four row tiles' slices of X (`FORWARD_ROWS` inputs each); dX's block
+    // of Wᵀ (AVX: 512 rows × 2 vectors) is smaller.
+    let packed: u64 = match tinylinear::BACKEND {
+        "scalar" => 0,
+        "sse2" | "simd128" => 16 * 128 * 32 + 4 * 128 * 4 * 4,
+        "avx2+fma" | "avx" | "neon" => 16 * 128 * 2 * 32 + 4 * 128 * 6 * 4,
+        "avx512" => 16 * 128 * 2 * 64 + 4 * 128 * 8 * 4,
+        other => panic!("no expectation for the backend {other}"),
+    };
+    assert_eq!(Linear::<512, 512>::backward_stack_bytes(128), rows_and_frame(512, 512, 4) + packed);
+    assert_eq!(Linear::<512, 512>::ledger(128).backward_stack_bytes(), rows_and_frame(512, 512, 4) + packed);
+    // Below two row tiles nothing packs.
+    assert_eq!(Linear::<512, 512>::backward_stack_bytes(8), rows_and_frame(512, 512, 4));
+    // f64 128 → 64 at batch 32: W is 64 KiB, too small for dW to pack;
+    // dX packs Wᵀ 64 rows deep, two vectors wide, on AVX builds only.
+    let packed: u64 = match tinylinear::BACKEND {
+        "avx2+fma" | "avx" => 64 * 2 * 32,
+        "avx512" => 64 * 2 * 64,
+        _ => 0,
+    };
+    assert_eq!(Linear::<128, 64, f64>::backward_stack_bytes(32), rows_and_frame(128, 64, 8) + packed);
+}

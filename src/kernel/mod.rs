@@ -183,7 +183,7 @@ mod backend {
 }
 
 use backend::{DX_COLS, DX_ROWS, FORWARD_ROWS, FORWARD_VECTORS, GEMV_VECTORS, WEIGHT_VECTORS};
-pub(crate) use backend::{F32Vector, F64Vector};
+pub(crate) use backend::{F32Vector, F64Vector, SIMD};
 
 /// Whether a backward kernel writes its gradient or adds into it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -291,6 +291,15 @@ pub fn forward_with<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: us
 /// path and for layers that never pack, 16 or 32 KiB otherwise.
 pub(crate) const fn forward_pack_stack_bytes(din: usize, dout: usize, elem_bytes: usize) -> u64 {
     if backend::SIMD { tile::forward_pack_stack_bytes(din, dout, elem_bytes) } else { 0 }
+}
+
+/// Stack bytes the backward of a `din → dout` layer (`elem_bytes` per
+/// element) uses for its largest packed block at `rows` batch rows: 0 on
+/// the scalar path and where neither dX nor dW packs; on SIMD hosts up to
+/// 64 KiB for dX's block of Wᵀ (AVX) and up to 288 KiB for dW's panels
+/// of dY and slices of X (AVX-512, f64).
+pub(crate) const fn backward_pack_stack_bytes(rows: usize, din: usize, dout: usize, elem_bytes: usize) -> u64 {
+    if backend::SIMD { tile::backward_pack_stack_bytes(rows, din, dout, elem_bytes) } else { 0 }
 }
 
 /// `dX = dY·Wᵀ` on the compiled-in path, over the rows `dy` and `dx` both

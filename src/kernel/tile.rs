@@ -990,8 +990,24 @@ pub fn backward_input<T: Element, const DIN: usize, const DOUT: usize>(
         let mut row = InputTile { dy: core::array::from_ref(dy_row), dx: core::array::from_mut(dx_row) };
         return for_each_weight_block::<T, _, GEMV_W_ROWS, DIN, DOUT>(weight, 0, &mut row);
     }
-    let from = if dy.len() >= 2 * FORWARD_ROWS { input_packed_panels(dy, weight, dx) } else { 0 };
+    let from = if input_packs(dy.len()) { input_packed_panels(dy, weight, dx) } else { 0 };
     for_each_batch_block(dy, dx, &mut AllOfW { weight, from });
+}
+
+/// Whether dX runs packed blocks of Wᵀ (see [`input_packed_panels`]) for
+/// `rows` batch rows: with AVX, two row tiles or more to share each block.
+const fn input_packs(rows: usize) -> bool {
+    cfg!(target_feature = "avx") && rows >= 2 * FORWARD_ROWS
+}
+
+/// Rows of Wᵀ in dX's packed block for a layer with `dout` outputs: as
+/// many as dY is wide, up to `INPUT_PACK_DEPTH`.
+const fn input_pack_depth(dout: usize) -> usize {
+    #[cfg(target_feature = "avx")]
+    if dout > INPUT_PACK_DEPTH {
+        return INPUT_PACK_DEPTH;
+    }
+    dout
 }
 
 /// Rows of W per dot tile at batch 1, where all the tile's accumulators go
@@ -1588,13 +1604,36 @@ const WEIGHT_GRADIENT_IN_PLACE_BYTES: u64 = 128 * 1024;
 /// −7 %; f64 64 × 256 → 128 −6 %, 128 × 256 → 256 −8 %. It packs f32
 /// 64 × 128 → 1024, which ran 6–21 % faster in place.
 const fn weight_gradient_packs<T: Element, const DIN: usize, const DOUT: usize>(rows: usize) -> bool {
-    let elem_bytes = size_of::<T>() as u64;
-    let weight_bytes = (DIN as u64).saturating_mul(DOUT as u64).saturating_mul(elem_bytes);
-    let lines = aliasing((DIN as u64).saturating_mul(elem_bytes))
-        .saturating_add(aliasing((DOUT as u64).saturating_mul(elem_bytes)));
+    weight_gradient_packs_at(rows, DIN, DOUT, size_of::<T>())
+}
+
+/// [`weight_gradient_packs`] for a `din → dout` layer of `elem_bytes`-byte
+/// elements, the form the stack bound asks too.
+const fn weight_gradient_packs_at(rows: usize, din: usize, dout: usize, elem_bytes: usize) -> bool {
+    let elem_bytes = elem_bytes as u64;
+    let weight_bytes = (din as u64).saturating_mul(dout as u64).saturating_mul(elem_bytes);
+    let lines = aliasing((din as u64).saturating_mul(elem_bytes))
+        .saturating_add(aliasing((dout as u64).saturating_mul(elem_bytes)));
     rows >= 2 * FORWARD_ROWS
         && weight_bytes > WEIGHT_GRADIENT_PACK_MIN_BYTES
         && (rows as u64).saturating_mul(lines) > WEIGHT_GRADIENT_IN_PLACE_BYTES
+}
+
+/// Stack bytes of the backward's largest block for `rows` batch rows of a
+/// `din → dout` layer of `elem_bytes`-byte elements: dX's block of Wᵀ (AVX
+/// builds, two row tiles or more; see [`input_packed_panels`]) or dW's
+/// packed panels of dY with their slices of X (see
+/// [`weight_packed_panels`]), whichever is larger; the two passes run one
+/// after the other. 0 where neither packs.
+pub(super) const fn backward_pack_stack_bytes(rows: usize, din: usize, dout: usize, elem_bytes: usize) -> u64 {
+    let vector = size_of::<V<f32>>();
+    let input = if input_packs(rows) { input_pack_depth(dout) * FORWARD_VECTORS * vector } else { 0 };
+    let weight = if weight_gradient_packs_at(rows, din, dout, elem_bytes) {
+        WEIGHT_PANELS * WEIGHT_DEPTH * FORWARD_VECTORS * vector + X_TILES * WEIGHT_DEPTH * FORWARD_ROWS * elem_bytes
+    } else {
+        0
+    };
+    (if input > weight { input } else { weight }) as u64
 }
 
 /// dY panels packed together for one pass over the rows of dW.

@@ -1,6 +1,6 @@
 //! The numbers a firmware engineer budgets, beyond the parameters: RAM for
 //! the activations and the training scratch at a batch size, and the stack
-//! the forward pass needs. All `u64`, all `const`.
+//! the forward and backward passes need. All `u64`, all `const`.
 //!
 //! | item | formula (p = bytes per element) | holds |
 //! |---|---|---|
@@ -8,6 +8,7 @@
 //! | `forward_ram_bytes` | `p·B·(d_in + d_out)` | the input X and the output Y |
 //! | `training_ram_bytes` | `p·(2·B·(d_in + d_out) + params)` | X, Y, dY, dX and the gradients dW, db |
 //! | `forward_stack_bytes` | `FORWARD_STACK_FRAME + p·d_out` (+ the packed block) | the deepest stack of one forward call |
+//! | `backward_stack_bytes` | `BACKWARD_STACK_FRAME + p·(d_in + d_out)` (+ the largest packed block) | the deepest stack of one backward call at a batch size |
 //!
 //! The stack bound is an allowance, not a derivation: the forward kernels
 //! call nothing but `memcpy`/`memset`, never recurse, and keep at most one
@@ -20,6 +21,17 @@
 //! never packs. `examples/firmware` paints the stack of a Cortex-M4F, runs
 //! the forward and fails if the high-water mark passes it.
 //!
+//! The backward's bound is the same kind of allowance, with more room for
+//! frames (dX and dW run as calls of their own, with register tiles that
+//! may spill) and a row of dX beside a row of dY. On SIMD hosts it adds
+//! the largest block a backward call packs at that batch: Wᵀ for dX (AVX
+//! builds, batches of two row tiles or more: up to 32 KiB, 64 KiB with
+//! AVX-512), or panels of dY and slices of X for dW (large layers at large
+//! batches: 64 KiB on SSE2, 128 KiB with AVX and NEON, 256 KiB with
+//! AVX-512, and up to 32 KiB of X). The firmware paints its stack before
+//! its training step too, and `examples/stack_bounds` checks both bounds
+//! on a host build, each pass on a thread given just its bound.
+//!
 //! # Examples
 //!
 //! ```
@@ -28,7 +40,7 @@
 //! const FLASH: u64 = 4 * 1024 * 1024;
 //! const RAM: u64 = 64 * 1024;
 //! const _: () = assert!(Hidden::PARAM_BYTES <= FLASH);
-//! const _: () = assert!(Hidden::training_ram_bytes(8) + Hidden::FORWARD_STACK_BYTES <= RAM);
+//! const _: () = assert!(Hidden::training_ram_bytes(8) + Hidden::backward_stack_bytes(8) <= RAM);
 //! assert_eq!(Hidden::forward_ram_bytes(8), 4 * 8 * (16 + 32));
 //! ```
 
@@ -38,6 +50,15 @@ use crate::{Element, Linear, LinearNoBias};
 /// Stack bytes the forward pass may use besides one output row: saved
 /// registers, spilled accumulators and the call's own frame.
 pub const FORWARD_STACK_FRAME: u64 = 512;
+
+/// Stack bytes the backward pass may use besides a row of dX, a row of dY
+/// and its packed block: the frames of dX's and dW's kernels and what
+/// their tiles spill. 512 on the scalar path (the firmware's backward used
+/// 236 bytes on a Cortex-M4F), 4 KiB with SIMD tiles (at f64 32 × 128 →
+/// 64 with AVX-512, the backward needed more than 8 KiB and at most 12,
+/// 8 of them its block of Wᵀ, as `examples/stack_bounds` measures in
+/// whole 4 KiB pages).
+pub const BACKWARD_STACK_FRAME: u64 = if crate::kernel::SIMD { 4096 } else { 512 };
 
 /// `p·B·(d_in + d_out)`: the input X and the output Y of one forward pass.
 #[must_use]
@@ -61,6 +82,16 @@ pub const fn forward_stack_bytes(din: usize, dout: usize, elem_bytes: usize) -> 
     (FORWARD_STACK_FRAME + cost::bytes(dout as u64, elem_bytes)).saturating_add(packed)
 }
 
+/// The bound on the backward's stack at batch `batch`: [`BACKWARD_STACK_FRAME`]
+/// `+ p·(d_in + d_out)`, plus the largest block the compiled-in kernels
+/// pack at that batch.
+#[must_use]
+pub const fn backward_stack_bytes(batch: usize, din: usize, dout: usize, elem_bytes: usize) -> u64 {
+    let packed = crate::kernel::backward_pack_stack_bytes(batch, din, dout, elem_bytes);
+    let rows = cost::bytes((din as u64).saturating_add(dout as u64), elem_bytes);
+    BACKWARD_STACK_FRAME.saturating_add(rows).saturating_add(packed)
+}
+
 impl Ledger {
     /// RAM for X and Y at this batch: `p·B·(d_in + d_out)`.
     #[must_use]
@@ -78,6 +109,12 @@ impl Ledger {
     #[must_use]
     pub const fn forward_stack_bytes(&self) -> u64 {
         forward_stack_bytes(self.din, self.dout, self.elem_bytes)
+    }
+
+    /// The bound on the stack of one backward call at this batch.
+    #[must_use]
+    pub const fn backward_stack_bytes(&self) -> u64 {
+        backward_stack_bytes(self.batch, self.din, self.dout, self.elem_bytes)
     }
 }
 
@@ -98,6 +135,13 @@ macro_rules! budget_items {
             #[must_use]
             pub const fn training_ram_bytes(batch: usize) -> u64 {
                 training_ram_bytes(batch, DIN, DOUT, $bias, T::BYTES)
+            }
+
+            /// The bound on the stack one backward call at batch `batch`
+            /// uses (see [`ledger::budget`](crate::ledger::budget)).
+            #[must_use]
+            pub const fn backward_stack_bytes(batch: usize) -> u64 {
+                backward_stack_bytes(batch, DIN, DOUT, T::BYTES)
             }
         }
     };
