@@ -1,14 +1,14 @@
 //! Checks the ledger's stack bounds on the build it is compiled for: each
-//! pass runs on a thread whose stack holds the bound (`FORWARD_STACK_BYTES`,
-//! `backward_stack_bytes(B)`) on top of what the same thread needs without
-//! the call, and must not run out. Running out of stack aborts a process,
-//! so each try runs in a child process: this program started again with
-//! the case, the pass and the stack size as arguments.
+//! pass runs with just its bound (`FORWARD_STACK_BYTES`,
+//! `backward_stack_bytes(B)`, or a network ledger's) left on its thread's
+//! stack beyond what the same thread needs without the call, and must not
+//! run out. Running out of stack aborts a process, so each try runs in a
+//! child process: this program started again with the case, the pass and
+//! the depth of a pile of frames that takes up the rest of the stack (see
+//! `descend`).
 //!
-//! It also finds, a 4 KiB page at a time, the stack each pass needed, and
-//! prints it beside the bound. Thread stacks come in whole pages, so a
-//! bound is checked to within one: a bound short by less than a page can
-//! pass.
+//! It also finds the stack each pass needed, to within one of those
+//! frames (about a hundred bytes), and prints it beside the bound.
 //!
 //! ```sh
 //! cargo run --release --example stack_bounds
@@ -17,10 +17,8 @@
 
 use std::hint::black_box;
 use std::process::{Command, ExitCode, Stdio};
+use tinylinear::network::{Chain, Dense, Network, PingPong, Relu};
 use tinylinear::{Element, Grads, Linear};
-
-/// A page: thread stacks come in whole ones, so sizes are searched in them.
-const PAGE: usize = 4096;
 
 /// What a child process runs on its thread.
 #[derive(Clone, Copy, PartialEq)]
@@ -39,17 +37,18 @@ const PASSES: [(&str, Pass); 4] = [
     ("backward_overwrite", Pass::BackwardOverwrite),
 ];
 
-/// One layer at one batch: its name, its bounds, and how to run a pass.
+/// One layer or network at one batch: its name, its bounds, and how to run a pass.
 struct Case {
     name: &'static str,
     forward_bound: u64,
     backward_bound: u64,
-    run: fn(Pass),
+    run: fn(Pass, usize),
 }
 
-/// Runs `pass` for a `DIN → DOUT` layer at batch `B`, every buffer on the heap.
+/// Runs `pass` for a `DIN → DOUT` layer at batch `B` under `depth` frames
+/// of [`descend`], every buffer on the heap and made before the descent.
 #[inline(never)]
-fn run_pass<T: Element, const B: usize, const DIN: usize, const DOUT: usize>(pass: Pass) {
+fn run_pass<T: Element, const B: usize, const DIN: usize, const DOUT: usize>(pass: Pass, depth: usize) {
     let layer = Linear::<DIN, DOUT, T>::boxed_zeroed();
     let mut grads = Grads::<DIN, DOUT, T>::boxed_zeroed();
     let x = vec![[T::ONE; DIN]; B];
@@ -64,80 +63,161 @@ fn run_pass<T: Element, const B: usize, const DIN: usize, const DOUT: usize>(pas
     ) else {
         unreachable!("each buffer has B rows")
     };
-    match black_box(pass) {
+    descend(depth, &mut || match black_box(pass) {
         Pass::Nothing => {}
-        Pass::Forward => layer.forward(black_box(x), y),
-        Pass::Backward => layer.backward(black_box(x), dy, dx, &mut grads),
-        Pass::BackwardOverwrite => layer.backward_overwrite(black_box(x), dy, dx, &mut grads),
-    }
+        Pass::Forward => layer.forward(black_box(&*x), &mut *y),
+        Pass::Backward => layer.backward(black_box(&*x), dy, &mut *dx, &mut grads),
+        Pass::BackwardOverwrite => layer.backward_overwrite(black_box(&*x), dy, &mut *dx, &mut grads),
+    });
     black_box((y, dx, &grads));
 }
 
-macro_rules! cases {
-    ($(($t:ty, $b:literal, $din:literal, $dout:literal)),* $(,)?) => {
-        [$(Case {
+/// A layer's case: `$t`, batch `$b`, `$din → $dout`.
+macro_rules! layer_case {
+    ($t:ty, $b:literal, $din:literal, $dout:literal) => {
+        Case {
             name: concat!(stringify!($t), " ", $b, " × ", $din, " → ", $dout),
             forward_bound: Linear::<$din, $dout, $t>::FORWARD_STACK_BYTES,
             backward_bound: Linear::<$din, $dout, $t>::backward_stack_bytes($b),
             run: run_pass::<$t, $b, $din, $dout>,
-        }),*]
+        }
     };
 }
 
+/// Runs `pass` for the network `N` at batch `B` under `depth` frames of
+/// [`descend`], every buffer on the heap and made before the descent: its
+/// inference forward, or a training step (the training forward, then the
+/// backward), whose bound is the larger of the network's two.
+#[inline(never)]
+fn run_network<N, const B: usize, const DIN: usize, const W: usize>(pass: Pass, depth: usize)
+where
+    N: Network<f32, DIN, Output = [f32; 10]>,
+{
+    let net = Box::new(N::torch_init(1));
+    let mut trace = Box::new(N::trace::<B>());
+    let mut grads = Box::new(N::grads());
+    let mut scratch = Box::new(PingPong::<f32, W, B>::zeroed());
+    let x = vec![[1.0; DIN]; B];
+    let dy = vec![[1.0; 10]; B];
+    let mut y = vec![[0.0; 10]; B];
+    let (Ok(x), Ok(dy), Ok(y)) = (
+        <&[[f32; DIN]; B]>::try_from(x.as_slice()),
+        <&[[f32; 10]; B]>::try_from(dy.as_slice()),
+        <&mut [[f32; 10]; B]>::try_from(y.as_mut_slice()),
+    ) else {
+        unreachable!("each buffer has B rows")
+    };
+    descend(depth, &mut || match black_box(pass) {
+        Pass::Nothing => {}
+        Pass::Forward => net.forward(black_box(x), &mut *y, &mut scratch),
+        Pass::Backward | Pass::BackwardOverwrite => {
+            net.forward_train(black_box(x), &mut trace);
+            net.backward(x, &mut trace, dy, &mut grads, None);
+        }
+    });
+    black_box((y, &trace, &grads));
+}
+
+/// A network's case: its bounds from its ledger at batch `$b`.
+macro_rules! network_case {
+    ($name:literal, $net:ty, $b:literal, $din:literal) => {{
+        const LEDGER: tinylinear::network::NetworkLedger = <$net as Network<f32, $din>>::LEDGER.with_batch($b);
+        const FORWARD: u64 = LEDGER.forward_stack_bytes();
+        const BACKWARD: u64 = LEDGER.backward_stack_bytes();
+        Case {
+            name: $name,
+            forward_bound: FORWARD,
+            backward_bound: if BACKWARD > FORWARD { BACKWARD } else { FORWARD },
+            run: run_network::<$net, $b, $din, { <$net as Network<f32, $din>>::SCRATCH_WIDTH }>,
+        }
+    }};
+}
+
+/// A network whose first layer packs in both passes at batch 128.
+type Wide = Chain<Dense<512, 512, Relu>, Chain<Dense<512, 256, Relu>, Dense<256, 10>>>;
+/// A small one, as in `examples/mlp_ten_lines.rs`.
+type Small = Chain<Dense<4, 16, Relu>, Chain<Dense<16, 8, Relu>, Dense<8, 10>>>;
+
 /// Layers and batches that take every path with a block on the stack and
 /// several without: packed forward, dX's block of Wᵀ, dW's packed panels
-/// (one block of dY and several), the small-batch and batch-1 passes.
-const CASES: [Case; 10] = cases![
-    (f32, 128, 512, 512),
-    (f64, 128, 512, 512),
-    (f32, 300, 512, 70),
-    (f64, 131, 520, 128),
-    (f32, 64, 256, 1024),
-    (f32, 16, 64, 4100),
-    (f32, 8, 512, 512),
-    (f64, 32, 128, 64),
-    (f32, 1, 1024, 1024),
-    (f64, 3, 7, 13),
+/// (one block of dY and several), the small-batch and batch-1 passes; and
+/// two networks, whose calls pass from layer to layer.
+const CASES: [Case; 13] = [
+    layer_case!(f32, 128, 512, 512),
+    layer_case!(f64, 128, 512, 512),
+    layer_case!(f32, 300, 512, 70),
+    layer_case!(f64, 131, 520, 128),
+    layer_case!(f32, 64, 256, 1024),
+    layer_case!(f32, 16, 64, 4100),
+    layer_case!(f32, 8, 512, 512),
+    layer_case!(f64, 32, 128, 64),
+    layer_case!(f32, 1, 1024, 1024),
+    layer_case!(f64, 3, 7, 13),
+    network_case!("net 128 × 512-512-256-10", Wide, 128, 512),
+    network_case!("net 1 × 512-512-256-10", Wide, 1, 512),
+    network_case!("net 12 × 4-16-8-10", Small, 12, 4),
 ];
 
-/// Stack the child's thread fills before the pass: a thread gets at least
-/// some minimum whatever it asks for, so without this the passes that need
-/// little would all fit that minimum and measure alike.
-const PAD: usize = 256 * 1024;
+/// The child's thread stack: room for every case's own buffers and its
+/// pass under a deep pile of [`descend`] frames.
+const STACK: usize = 32 << 20;
 
-/// In a child: runs case `case`'s `pass` on a thread of `stack` bytes,
-/// below [`PAD`] bytes of its own.
-fn child(case: usize, pass: Pass, stack: usize) {
+/// Bytes of each [`descend`] frame's own array; with the return address
+/// and what the call saves, a frame takes somewhat more (see [`frame_bytes`]).
+const FRAME: usize = 64;
+
+/// Calls `pass` below `depth` frames of [`descend`]; returns the address
+/// of the deepest one's array.
+///
+/// The frames stand in for stack already used: the deepest pile under
+/// which a pass still finishes, against the deepest under which the
+/// thread does everything but the pass, tells to within a frame how much
+/// stack the pass needs. (Sizing the thread's stack instead counts whole
+/// pages, and a thread gets some minimum whatever it asks.)
+#[inline(never)]
+fn descend(depth: usize, pass: &mut dyn FnMut()) -> usize {
+    let frame = black_box([1u8; FRAME]);
+    let deepest = if depth == 0 {
+        pass();
+        core::ptr::from_ref(&frame).addr()
+    } else {
+        descend(depth - 1, pass)
+    };
+    black_box(&frame);
+    deepest
+}
+
+/// Stack bytes one [`descend`] frame takes: the distance between the
+/// deepest arrays of piles one frame apart.
+fn frame_bytes() -> usize {
+    descend(0, &mut || {}) - descend(1, &mut || {})
+}
+
+/// In a child: runs case `case`'s `pass` on a thread of [`STACK`] bytes,
+/// under `depth` frames of [`descend`].
+fn child(case: usize, pass: Pass, depth: usize) {
     let run = CASES[case].run;
-    let thread = std::thread::Builder::new().stack_size(stack).spawn(move || padded(run, pass));
+    let thread = std::thread::Builder::new().stack_size(STACK).spawn(move || run(pass, depth));
     thread.expect("a thread").join().expect("the pass returns");
 }
 
-/// Holds `PAD` bytes of stack while `run` runs `pass`.
-#[inline(never)]
-fn padded(run: fn(Pass), pass: Pass) {
-    let pad = black_box([1u8; PAD]);
-    run(pass);
-    black_box(&pad);
-}
-
-/// Whether case `case`'s `pass` finishes on a thread of `stack` bytes, in a child process.
-fn survives(case: usize, pass: &str, stack: usize) -> bool {
+/// Whether case `case`'s `pass` finishes under `depth` frames, in a child process.
+fn survives(case: usize, pass: &str, depth: usize) -> bool {
     let me = std::env::current_exe().expect("the path of this program");
     Command::new(me)
-        .args(["child", &case.to_string(), pass, &stack.to_string()])
+        .args(["child", &case.to_string(), pass, &depth.to_string()])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|status| status.success())
 }
 
-/// The smallest stack, in whole pages, on which `pass` finishes.
-fn least_stack(case: usize, pass: &str) -> usize {
-    let (mut fails, mut works) = (0, 64 << 20);
-    assert!(survives(case, pass, works), "{}: {pass} fails even on a 64 MiB stack", CASES[case].name);
-    while works - fails > PAGE {
-        let middle = (fails + works) / 2 / PAGE * PAGE;
+/// The deepest pile of [`descend`] frames under which `pass` finishes.
+fn deepest_pile(case: usize, pass: &str, frame: usize) -> usize {
+    let (mut works, mut fails) = (0, STACK / frame);
+    assert!(survives(case, pass, works), "{}: {pass} fails on a {STACK}-byte stack", CASES[case].name);
+    while fails - works > 1 {
+        let middle = (works + fails) / 2;
         if survives(case, pass, middle) { works = middle } else { fails = middle }
     }
     works
@@ -145,31 +225,31 @@ fn least_stack(case: usize, pass: &str) -> usize {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
-    if let [_, mode, case, pass, stack] = args.as_slice()
+    if let [_, mode, case, pass, depth] = args.as_slice()
         && mode == "child"
     {
         let pass = PASSES.iter().find(|(name, _)| name == pass).map(|&(_, p)| p).expect("a pass name");
-        child(case.parse().expect("a case"), pass, stack.parse().expect("a stack size"));
+        child(case.parse().expect("a case"), pass, depth.parse().expect("a depth"));
         return ExitCode::SUCCESS;
     }
 
+    let frame = frame_bytes();
     println!("stack bounds of tinylinear ({}): bytes a pass needs beyond an idle thread", tinylinear::BACKEND);
-    println!("{:22} {:>18} {:>9} {:>9}  bound suffices", "T, B × d_in → d_out", "pass", "needed", "bound");
+    println!("{:24} {:>18} {:>9} {:>9}  bound suffices", "case", "pass", "needed", "bound");
     let mut all_hold = true;
     for (case, layer) in CASES.iter().enumerate() {
-        let idle = least_stack(case, "nothing");
+        let idle = deepest_pile(case, "nothing", frame);
         for &(pass, kind) in &PASSES[1..] {
             let bound = if kind == Pass::Forward { layer.forward_bound } else { layer.backward_bound };
-            let room = idle + usize::try_from(bound).expect("a bound that fits memory").next_multiple_of(PAGE);
-            let holds = survives(case, pass, room);
-            let needed = least_stack(case, pass).saturating_sub(idle);
+            // Frames enough to make room for the bound, taken off the idle pile.
+            let room = usize::try_from(bound).expect("a bound that fits memory").div_ceil(frame);
+            let holds = survives(case, pass, idle.saturating_sub(room));
+            let needed = idle.saturating_sub(deepest_pile(case, pass, frame)) * frame;
             all_hold &= holds;
-            println!("{:22} {:>18} {:>9} {:>9}  {}", layer.name, pass, needed, bound, if holds { "yes" } else { "NO" });
+            println!("{:24} {:>18} {:>9} {:>9}  {}", layer.name, pass, needed, bound, if holds { "yes" } else { "NO" });
         }
     }
-    println!(
-        "needed: the least stack found, in whole {PAGE}-byte pages, less that of the same thread without the call"
-    );
+    println!("needed: to within {frame} bytes (one frame of the pile that stands in for stack already used)");
     if all_hold {
         println!("every pass ran within its bound");
         ExitCode::SUCCESS

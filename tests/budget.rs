@@ -22,6 +22,7 @@ fn ram_budgets_equal_the_sizes_of_the_buffers_they_count() {
 
 #[test]
 fn the_stack_bound_grows_with_one_output_row() {
+    assert_eq!(budget::FORWARD_STACK_FRAME, if tinylinear::BACKEND == "scalar" { 512 } else { 2048 });
     assert_eq!(Linear::<4, 10>::FORWARD_STACK_BYTES, budget::FORWARD_STACK_FRAME + 40);
     assert_eq!(Linear::<4, 10, f64>::FORWARD_STACK_BYTES, budget::FORWARD_STACK_FRAME + 80);
     assert_eq!(Linear::<4, 10>::ledger(1).forward_stack_bytes(), Linear::<4, 10>::FORWARD_STACK_BYTES);
@@ -49,7 +50,7 @@ fn the_stack_bound_counts_the_packed_block_where_the_kernels_pack() {
 #[test]
 fn the_backward_stack_bound_counts_both_rows_and_its_frame() {
     let frame = budget::BACKWARD_STACK_FRAME;
-    assert_eq!(frame, if tinylinear::BACKEND == "scalar" { 512 } else { 4096 });
+    assert_eq!(frame, if tinylinear::BACKEND == "scalar" { 1024 } else { 4096 });
     // A batch of 3 packs nothing on any backend.
     assert_eq!(Linear::<4, 10>::backward_stack_bytes(3), frame + 4 * (4 + 10));
     assert_eq!(Linear::<4, 10, f64>::backward_stack_bytes(3), frame + 8 * (4 + 10));
@@ -83,4 +84,22 @@ fn the_backward_stack_bound_counts_the_largest_block_each_backend_packs() {
         _ => 0,
     };
     assert_eq!(Linear::<128, 64, f64>::backward_stack_bytes(32), rows_and_frame(128, 64, 8) + packed);
+}
+
+#[test]
+fn a_networks_stack_bounds_are_its_deepest_layers_and_a_call_per_layer_after_the_first() {
+    use tinylinear::network::{Chain, Dense, LAYER_CALL_STACK_BYTES, Network, Relu};
+    type Net = Chain<Dense<512, 512, Relu>, Chain<Dense<512, 256, Relu>, Dense<256, 10>>>;
+    let ledger = <Net as Network<f32, 512>>::LEDGER.with_batch(128);
+    // The 512 → 512 layer is the deepest in both passes on every backend:
+    // the widest rows, and the only layer whose forward packs.
+    assert_eq!(ledger.forward_stack_bytes(), Linear::<512, 512>::FORWARD_STACK_BYTES + 2 * LAYER_CALL_STACK_BYTES);
+    assert_eq!(
+        ledger.backward_stack_bytes(),
+        Linear::<512, 512>::backward_stack_bytes(128) + 2 * LAYER_CALL_STACK_BYTES
+    );
+    // A single layer adds nothing to its own bounds.
+    let single = <Dense<256, 10> as Network<f32, 256>>::LEDGER.with_batch(4);
+    assert_eq!(single.forward_stack_bytes(), Linear::<256, 10>::FORWARD_STACK_BYTES);
+    assert_eq!(single.backward_stack_bytes(), Linear::<256, 10>::backward_stack_bytes(4));
 }

@@ -1681,7 +1681,7 @@ type XSlices<T> = [[[T; FORWARD_ROWS]; WEIGHT_DEPTH]; X_TILES];
 /// interleaved runs (medians): f64 128 × 512 → 512 went from 24–28 to
 /// 30–34 GFLOP/s and f32 from 64–75 to 68–79. Four panels at a time gained
 /// nothing; 16 panels 32 rows deep and 8 panels 64 rows deep ran a little
-/// slower than 16 × 64. With one copy of X per row tile, d_in = 512 still
+/// slower than 16 × 64 (128 deep since: see `WEIGHT_DEPTH`). With one copy of X per row tile, d_in = 512 still
 /// ran 6–7 % slower than 504 in f64 (1–3 % in f32), timed in turns; with
 /// one copy per four tiles the two run level: dW at f64 128 × 512 → 512
 /// gained 4–9 % (64 × 256 → 256 and 300 × 512 → 512: 2–6 %), and f32 ran

@@ -48,17 +48,21 @@ use super::{Ledger, cost};
 use crate::{Element, Linear, LinearNoBias};
 
 /// Stack bytes the forward pass may use besides one output row: saved
-/// registers, spilled accumulators and the call's own frame.
-pub const FORWARD_STACK_FRAME: u64 = 512;
+/// registers, spilled accumulators and the call's own frame. 512 on the
+/// scalar path (the firmware's forward used 368 with its row on a
+/// Cortex-M4F), 2 KiB with SIMD tiles, whose spills are vectors (the f64
+/// 3 × 7 → 13 forward needed about 1 KiB on AVX-512, as
+/// `examples/stack_bounds` measures).
+pub const FORWARD_STACK_FRAME: u64 = if crate::kernel::SIMD { 2048 } else { 512 };
 
 /// Stack bytes the backward pass may use besides a row of dX, a row of dY
 /// and its packed block: the frames of dX's and dW's kernels and what
-/// their tiles spill. 512 on the scalar path (the firmware's backward used
-/// 236 bytes on a Cortex-M4F), 4 KiB with SIMD tiles (at f64 32 × 128 →
-/// 64 with AVX-512, the backward needed more than 8 KiB and at most 12,
-/// 8 of them its block of Wᵀ, as `examples/stack_bounds` measures in
-/// whole 4 KiB pages).
-pub const BACKWARD_STACK_FRAME: u64 = if crate::kernel::SIMD { 4096 } else { 512 };
+/// their tiles spill. 1 KiB on the scalar path (the firmware's backward
+/// used 236 bytes on a Cortex-M4F, the f64 3 × 7 → 13 backward about 860
+/// on i586, whose x87 registers are few), 4 KiB with SIMD tiles (the f64
+/// 32 × 128 → 64 backward needed about 4.3 KiB besides its 8 KiB block of
+/// Wᵀ on AVX-512).
+pub const BACKWARD_STACK_FRAME: u64 = if crate::kernel::SIMD { 4096 } else { 1024 };
 
 /// `p·B·(d_in + d_out)`: the input X and the output Y of one forward pass.
 #[must_use]

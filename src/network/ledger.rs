@@ -1,11 +1,18 @@
 //! The whole network's ledger: the layers' costs summed in `const`.
 
-use crate::ledger::{Grouped, cost};
+use crate::ledger::{Grouped, budget, cost};
 use core::fmt::{self, Display, Formatter};
 
 /// The most layers a [`NetworkLedger`] records. A deeper network is a
 /// compile error (in `Network::LEDGER`), not a wrong sum.
 pub const MAX_LAYERS: usize = 16;
+
+/// Stack bytes a network's pass may use for each layer after the first,
+/// beside the deepest layer's own bound: a `Chain` reaches its second
+/// layer through one more call of its own. (`examples/stack_bounds`
+/// measured 256 to 450 bytes more than the deepest layer's bound for
+/// three-layer networks.)
+pub const LAYER_CALL_STACK_BYTES: u64 = 512;
 
 /// One layer of a network, as its ledger sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -184,6 +191,52 @@ impl NetworkLedger {
     #[must_use]
     pub const fn scratch_bytes(&self) -> u64 {
         cost::bytes(2 * cost::elements(self.batch, self.scratch_width()), self.elem_bytes)
+    }
+
+    /// The bound on the stack of the inference forward, besides the
+    /// buffers its caller holds (X, Y and the scratch): the largest of the
+    /// layers' bounds,
+    /// [`forward_stack_bytes`](crate::ledger::budget::forward_stack_bytes),
+    /// plus [`LAYER_CALL_STACK_BYTES`] for each layer after the first.
+    #[must_use]
+    pub const fn forward_stack_bytes(&self) -> u64 {
+        let mut deepest = 0;
+        let mut i = 0;
+        while i < self.len {
+            let layer = self.rows[i];
+            let bound = budget::forward_stack_bytes(layer.din, layer.dout, self.elem_bytes);
+            if bound > deepest {
+                deepest = bound;
+            }
+            i += 1;
+        }
+        deepest.saturating_add(self.nested_calls_bytes())
+    }
+
+    /// The bound on the stack of the training backward at this batch,
+    /// besides the buffers its caller holds (X, the trace, dY, dX and the
+    /// gradients): the largest of the layers' bounds,
+    /// [`backward_stack_bytes`](crate::ledger::budget::backward_stack_bytes),
+    /// plus [`LAYER_CALL_STACK_BYTES`] for each layer after the first. (The
+    /// training forward's is [`forward_stack_bytes`](Self::forward_stack_bytes).)
+    #[must_use]
+    pub const fn backward_stack_bytes(&self) -> u64 {
+        let mut deepest = 0;
+        let mut i = 0;
+        while i < self.len {
+            let layer = self.rows[i];
+            let bound = budget::backward_stack_bytes(self.batch, layer.din, layer.dout, self.elem_bytes);
+            if bound > deepest {
+                deepest = bound;
+            }
+            i += 1;
+        }
+        deepest.saturating_add(self.nested_calls_bytes())
+    }
+
+    /// [`LAYER_CALL_STACK_BYTES`] for each layer after the first.
+    const fn nested_calls_bytes(&self) -> u64 {
+        LAYER_CALL_STACK_BYTES.saturating_mul(self.len.saturating_sub(1) as u64)
     }
 
     /// Peak activation bytes of inference: X, Y and the two scratch buffers.

@@ -68,7 +68,7 @@ pub mod activation;
 mod ledger;
 
 pub use activation::{Activation, Clamp, Float, Gelu, Identity, Relu, Relu6, Sigmoid, Tanh};
-pub use ledger::{LayerRow, MAX_LAYERS, NetworkLedger};
+pub use ledger::{LAYER_CALL_STACK_BYTES, LayerRow, MAX_LAYERS, NetworkLedger};
 
 use crate::kernel::{self, Update};
 use crate::{Element, Grads, Linear};
