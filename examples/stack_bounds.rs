@@ -42,6 +42,9 @@ struct Case {
     name: &'static str,
     forward_bound: u64,
     backward_bound: u64,
+    /// Whether `backward_overwrite` is a pass of its own (a network's
+    /// backward always overwrites, so it has just the one).
+    overwrites: bool,
     run: fn(Pass, usize),
 }
 
@@ -79,6 +82,7 @@ macro_rules! layer_case {
             name: concat!(stringify!($t), " ", $b, " × ", $din, " → ", $dout),
             forward_bound: Linear::<$din, $dout, $t>::FORWARD_STACK_BYTES,
             backward_bound: Linear::<$din, $dout, $t>::backward_stack_bytes($b),
+            overwrites: true,
             run: run_pass::<$t, $b, $din, $dout>,
         }
     };
@@ -110,7 +114,8 @@ where
     descend(depth, &mut || match black_box(pass) {
         Pass::Nothing => {}
         Pass::Forward => net.forward(black_box(x), &mut *y, &mut scratch),
-        Pass::Backward | Pass::BackwardOverwrite => {
+        Pass::BackwardOverwrite => unreachable!("a network has no overwriting backward of its own"),
+        Pass::Backward => {
             net.forward_train(black_box(x), &mut trace);
             net.backward(x, &mut trace, dy, &mut grads, None);
         }
@@ -128,6 +133,7 @@ macro_rules! network_case {
             name: $name,
             forward_bound: FORWARD,
             backward_bound: if BACKWARD > FORWARD { BACKWARD } else { FORWARD },
+            overwrites: false,
             run: run_network::<$net, $b, $din, { <$net as Network<f32, $din>>::SCRATCH_WIDTH }>,
         }
     }};
@@ -239,7 +245,9 @@ fn main() -> ExitCode {
     let mut all_hold = true;
     for (case, layer) in CASES.iter().enumerate() {
         let idle = deepest_pile(case, "nothing", frame);
-        for &(pass, kind) in &PASSES[1..] {
+        for &(pass, kind) in
+            PASSES[1..].iter().filter(|&&(_, kind)| layer.overwrites || kind != Pass::BackwardOverwrite)
+        {
             let bound = if kind == Pass::Forward { layer.forward_bound } else { layer.backward_bound };
             // Frames enough to make room for the bound, taken off the idle pile.
             let room = usize::try_from(bound).expect("a bound that fits memory").div_ceil(frame);

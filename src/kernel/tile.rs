@@ -638,7 +638,7 @@ const fn forward_packs<T: Element, const DIN: usize, const DOUT: usize>(rows: us
 /// `elem_bytes`-byte elements: 0 for a layer that never packs. (Both
 /// element types' vectors have one size: 32 bytes, 64 with AVX-512.)
 pub(super) const fn forward_pack_stack_bytes(din: usize, dout: usize, elem_bytes: usize) -> u64 {
-    if weight_packs(din, dout, elem_bytes) { (PACK_DEPTH * FORWARD_VECTORS * size_of::<V<f32>>()) as u64 } else { 0 }
+    if weight_packs(din, dout, elem_bytes) { size_of::<PackedBlock<f32>>() as u64 } else { 0 }
 }
 
 /// One full column panel (from column `j`) for every row, through packed
@@ -1626,12 +1626,14 @@ const fn weight_gradient_packs_at(rows: usize, din: usize, dout: usize, elem_byt
 /// [`weight_packed_panels`]), whichever is larger; the two passes run one
 /// after the other. 0 where neither packs.
 pub(super) const fn backward_pack_stack_bytes(rows: usize, din: usize, dout: usize, elem_bytes: usize) -> u64 {
-    let vector = size_of::<V<f32>>();
-    let input = if input_packs(rows) { input_pack_depth(dout) * FORWARD_VECTORS * vector } else { 0 };
-    let weight = if weight_gradient_packs_at(rows, din, dout, elem_bytes) {
-        WEIGHT_PANELS * WEIGHT_DEPTH * FORWARD_VECTORS * vector + X_TILES * WEIGHT_DEPTH * FORWARD_ROWS * elem_bytes
-    } else {
+    // A vector is as wide in f64 as in f32, so f32's vectors size both.
+    let input = if input_packs(rows) { input_pack_depth(dout) * size_of::<[V<f32>; FORWARD_VECTORS]>() } else { 0 };
+    let weight = if !weight_gradient_packs_at(rows, din, dout, elem_bytes) {
         0
+    } else if elem_bytes == size_of::<f64>() {
+        size_of::<DyPanels<f64>>() + size_of::<XSlices<f64>>()
+    } else {
+        size_of::<DyPanels<f32>>() + size_of::<XSlices<f32>>()
     };
     (if input > weight { input } else { weight }) as u64
 }
@@ -1659,6 +1661,10 @@ const WEIGHT_DEPTH: usize = 128;
 /// this is what brought dW level with 504 (see [`weight_packed_panels`]).
 const X_TILES: usize = 4;
 
+/// dW's block of packed dY: `WEIGHT_PANELS` panels, each `WEIGHT_DEPTH`
+/// batch rows of `FORWARD_VECTORS` vectors (see [`weight_packed_panels`]).
+type DyPanels<T> = [[[V<T>; FORWARD_VECTORS]; WEIGHT_DEPTH]; WEIGHT_PANELS];
+
 /// The slices of X that row tiles of dW read, one per tile, each contiguous:
 /// `slices[t][r]` holds `x[r][from + t·FORWARD_ROWS ..][.. FORWARD_ROWS]`.
 /// 24 KiB of stack in f64 with AVX (12 KiB in f32), 32 KiB with AVX-512.
@@ -1681,11 +1687,12 @@ type XSlices<T> = [[[T; FORWARD_ROWS]; WEIGHT_DEPTH]; X_TILES];
 /// interleaved runs (medians): f64 128 × 512 → 512 went from 24–28 to
 /// 30–34 GFLOP/s and f32 from 64–75 to 68–79. Four panels at a time gained
 /// nothing; 16 panels 32 rows deep and 8 panels 64 rows deep ran a little
-/// slower than 16 × 64 (128 deep since: see `WEIGHT_DEPTH`). With one copy of X per row tile, d_in = 512 still
-/// ran 6–7 % slower than 504 in f64 (1–3 % in f32), timed in turns; with
-/// one copy per four tiles the two run level: dW at f64 128 × 512 → 512
-/// gained 4–9 % (64 × 256 → 256 and 300 × 512 → 512: 2–6 %), and f32 ran
-/// level with the copy per tile (within ±4 %, the harness's spread).
+/// slower than 16 × 64 (128 deep since: see `WEIGHT_DEPTH`). With one copy
+/// of X per row tile, d_in = 512 still ran 6–7 % slower than 504 in f64
+/// (1–3 % in f32), timed in turns; with one copy per four tiles the two
+/// run level: dW at f64 128 × 512 → 512 gained 4–9 % (64 × 256 → 256 and
+/// 300 × 512 → 512: 2–6 %), and f32 ran level with the copy per tile
+/// (within ±4 %, the harness's spread).
 #[inline(never)]
 fn weight_packed_panels<T: Element, const DIN: usize, const DOUT: usize>(
     x: &[[T; DIN]],
@@ -1695,7 +1702,7 @@ fn weight_packed_panels<T: Element, const DIN: usize, const DOUT: usize>(
 ) -> usize {
     let width = FORWARD_VECTORS * lanes::<T>();
     let full_panels = DOUT / width;
-    let mut packed = [[[V::<T>::ZERO; FORWARD_VECTORS]; WEIGHT_DEPTH]; WEIGHT_PANELS];
+    let mut packed: DyPanels<T> = [[[V::<T>::ZERO; FORWARD_VECTORS]; WEIGHT_DEPTH]; WEIGHT_PANELS];
     let mut x_slices: XSlices<T> = [[[T::ZERO; FORWARD_ROWS]; WEIGHT_DEPTH]; X_TILES];
     let mut panel = 0;
     while panel < full_panels {
