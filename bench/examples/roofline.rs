@@ -125,6 +125,17 @@ impl Machine {
         if T::BYTES == 4 { self.peak_f32 } else { self.peak_f64 }
     }
 
+    /// GFLOP/s of one short run of the peak loop on the vectors of `T`
+    /// that [`Machine::peak`] was measured on.
+    fn peak_sample<T: Element>(&self) -> f64 {
+        match (T::BYTES, self.vector_bits) {
+            (4, 512) => fma_sample::<f32x16>(),
+            (4, _) => fma_sample::<f32x8>(),
+            (_, 512) => fma_sample::<f64x8>(),
+            _ => fma_sample::<f64x4>(),
+        }
+    }
+
     /// The smallest level whose capacity holds `resident` bytes (DRAM if none does).
     fn level_holding(&self, resident: u64) -> &Level {
         self.levels.iter().find(|level| level.capacity.is_none_or(|c| resident <= c)).expect("DRAM holds everything")
@@ -225,25 +236,40 @@ peak_vector!(f64: f64x4, f64x8);
 /// chains `acc = acc·m + a`.
 fn fma_peak<V: Vector>() -> (f64, f64) {
     const ITERATIONS: usize = 2_000_000;
+    fma_seconds::<V>(ITERATIONS); // warm-up: lets the clock ramp up
+    let mut seconds: Vec<f64> = (0..RUNS).map(|_| fma_seconds::<V>(ITERATIONS)).collect();
+    rates(fma_flops::<V>(ITERATIONS), &mut seconds)
+}
+
+/// Seconds for `iterations` rounds of the peak loop on vectors `V`.
+fn fma_seconds<V: Vector>(iterations: usize) -> f64 {
     // m < 1 and a small keep every chain near a·/(1 − m): no overflow, no
     // subnormals. black_box hides the values from constant folding.
     let (m, a) = (black_box(V::splat(0.999_999)), black_box(V::splat(1e-6)));
-    let run = || {
-        let mut chains = [V::splat(1.0); CHAINS];
-        let start = Instant::now();
-        for _ in 0..ITERATIONS {
-            for chain in &mut chains {
-                *chain = chain.fma(m, a);
-            }
+    let mut chains = [V::splat(1.0); CHAINS];
+    let start = Instant::now();
+    for _ in 0..iterations {
+        for chain in &mut chains {
+            *chain = chain.fma(m, a);
         }
-        let seconds = start.elapsed().as_secs_f64();
-        black_box(chains.iter().map(|c| c.sum()).sum::<f64>());
-        seconds
-    };
-    run(); // warm-up: lets the clock ramp up
-    let mut seconds: Vec<f64> = (0..RUNS).map(|_| run()).collect();
-    let flops = (ITERATIONS * CHAINS * V::LANES * 2) as f64;
-    rates(flops, &mut seconds)
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    black_box(chains.iter().map(|c| c.sum()).sum::<f64>());
+    seconds
+}
+
+/// FLOPs of `iterations` rounds of the peak loop on vectors `V`.
+fn fma_flops<V: Vector>(iterations: usize) -> f64 {
+    (iterations * CHAINS * V::LANES * 2) as f64
+}
+
+/// Rounds of the peak loop in one sample timed in turns with a pass (see
+/// [`time_medians`]): 0.4 ms at 115 GFLOP/s on 512-bit vectors.
+const TURN_ITERATIONS: usize = 120_000;
+
+/// GFLOP/s of one short run of the peak loop on vectors `V`.
+fn fma_sample<V: Vector>() -> f64 {
+    fma_flops::<V>(TURN_ITERATIONS) / fma_seconds::<V>(TURN_ITERATIONS) / 1e9
 }
 
 /// `(median, best)` of `amount / seconds` over the runs, in units of 10⁹.
@@ -307,6 +333,8 @@ struct Row {
     /// The same pass by the `gemm` crate, timed in turns with it: seconds.
     gemm_measured: f64,
     peak_gflops: f64,
+    /// The peak loop's median GFLOP/s, timed in turns with the pass.
+    peak_in_turns: f64,
 }
 
 impl Row {
@@ -344,9 +372,11 @@ fn measure_shape<T: Element, const B: usize, const DIN: usize, const DOUT: usize
     let (mut y_flat, mut dx_flat) = (Lined::zeroed(B * DOUT), Lined::zeroed(B * DIN));
     let (mut dw, mut db) = (Lined::zeroed(DIN * DOUT), Lined::zeroed(DOUT));
 
+    let peak_sample = || machine.peak_sample::<T>();
     let forward = time_medians(
         || layer.forward(black_box(&x), black_box(&mut y)),
         || peer::gemm_forward(gemm_crate, black_box(x_flat), w_flat, &layer.bias, &mut y_flat),
+        peak_sample,
     );
     let backward = time_medians(
         || layer.backward_overwrite(black_box(&x), black_box(&dy), black_box(&mut dx), &mut grads),
@@ -354,9 +384,10 @@ fn measure_shape<T: Element, const B: usize, const DIN: usize, const DOUT: usize
             let gradients = (&mut dx_flat[..], &mut dw[..], &mut db[..]);
             peer::gemm_backward(gemm_crate, black_box(x_flat), w_flat, black_box(dy_flat), &ones, gradients);
         },
+        peak_sample,
     );
 
-    let mut push = |pass, flops: u64, bytes: u64, resident: u64, (measured, gemm_measured): (f64, f64)| {
+    let mut push = |pass, flops: u64, bytes: u64, resident: u64, (measured, gemm_measured, peak_in_turns)| {
         let level = machine.level_holding(resident);
         let peak = machine.peak::<T>();
         let predicted = (flops as f64 / (peak * 1e9)).max(bytes as f64 / (level.gb_per_s * 1e9));
@@ -374,6 +405,7 @@ fn measure_shape<T: Element, const B: usize, const DIN: usize, const DOUT: usize
             measured,
             gemm_measured,
             peak_gflops: peak,
+            peak_in_turns,
         });
     };
     // Forward reads X, W, b and writes Y: the ledger's traffic bound.
@@ -390,23 +422,26 @@ fn measure_shape<T: Element, const B: usize, const DIN: usize, const DOUT: usize
     );
 }
 
-/// Median seconds per call of `ours` and of `peer`, timed in turns, sample
-/// by sample, so that the machine's drift (large on a shared virtual
-/// machine) hits both alike. Each is first warmed up for at least 3 calls
-/// and 50 ms; each sample times enough calls to last about a millisecond,
-/// far above the clock's resolution; 11 to 51 samples each, about 0.6 s
-/// in all.
-fn time_medians(mut ours: impl FnMut(), mut peer: impl FnMut()) -> (f64, f64) {
+/// Median seconds per call of `ours` and of `peer`, and the median GFLOP/s
+/// of `peak_sample`, a short run of the peak loop, all timed in turns,
+/// sample by sample, so that the machine's drift (large on a shared
+/// virtual machine) hits the three alike. `ours` and `peer` are first
+/// warmed up for at least 3 calls and 50 ms; each of their samples times
+/// enough calls to last about a millisecond, far above the clock's
+/// resolution; 11 to 51 samples each, about a second in all.
+fn time_medians(mut ours: impl FnMut(), mut peer: impl FnMut(), peak_sample: impl Fn() -> f64) -> (f64, f64, f64) {
     let (ours_call, peer_call) = (warm_up(&mut ours), warm_up(&mut peer));
     let inner = |per_call: f64| (1e-3 / per_call).ceil().max(1.0) as u32;
     let (ours_inner, peer_inner) = (inner(ours_call), inner(peer_call));
     let samples = ((0.3 / (ours_call * f64::from(ours_inner))) as usize).clamp(11, 51);
     let (mut ours_seconds, mut peer_seconds) = (Vec::with_capacity(samples), Vec::with_capacity(samples));
+    let mut peak_gflops = Vec::with_capacity(samples);
     for _ in 0..samples {
         ours_seconds.push(time_calls(&mut ours, ours_inner));
         peer_seconds.push(time_calls(&mut peer, peer_inner));
+        peak_gflops.push(peak_sample());
     }
-    (median(&mut ours_seconds), median(&mut peer_seconds))
+    (median(&mut ours_seconds), median(&mut peer_seconds), median(&mut peak_gflops))
 }
 
 /// Calls `pass` at least 3 times and for at least 50 ms; returns the mean
@@ -433,7 +468,7 @@ fn time_calls(pass: &mut impl FnMut(), calls: u32) -> f64 {
 fn print_table(rows: &[Row]) {
     println!("\ntinylinear ({}) under the roofline, and gemm beside it: medians, one core", tinylinear::BACKEND);
     println!(
-        "{:<20} {:<8} {:>12} {:>11} {:>7} {:>5} {:>10} {:>10} {:>8} {:>7} {:>7} {:>11} {:>7}",
+        "{:<20} {:<8} {:>12} {:>11} {:>7} {:>5} {:>10} {:>10} {:>8} {:>7} {:>7} {:>7} {:>11} {:>7}",
         "shape",
         "pass",
         "FLOPs",
@@ -444,13 +479,14 @@ fn print_table(rows: &[Row]) {
         "median µs",
         "GFLOP/s",
         "% peak",
+        "% loop",
         "% roof",
         "gemm % peak",
         "× gemm"
     );
     for row in rows {
         println!(
-            "{:<20} {:<8} {:>12} {:>11} {:>7.2} {:>5} {:>10.2} {:>10.2} {:>8.1} {:>7.1} {:>7.1} {:>11.1} {:>7.2}",
+            "{:<20} {:<8} {:>12} {:>11} {:>7.2} {:>5} {:>10.2} {:>10.2} {:>8.1} {:>7.1} {:>7.1} {:>7.1} {:>11.1} {:>7.2}",
             row.shape,
             row.pass,
             row.flops,
@@ -461,11 +497,14 @@ fn print_table(rows: &[Row]) {
             row.measured * 1e6,
             row.gflops(),
             100.0 * row.gflops() / row.peak_gflops,
+            100.0 * row.gflops() / row.peak_in_turns,
             100.0 * row.predicted / row.measured,
             100.0 * row.gemm_gflops() / row.peak_gflops,
             row.gemm_measured / row.measured,
         );
     }
+    println!("% peak = GFLOP/s / the FMA peak measured at the start of this run.");
+    println!("% loop = GFLOP/s / the FMA loop's, run a little at a time in turns with the pass (drift cancels).");
     println!("% roof = roofline time / measured time: the share of the attainable speed reached.");
     println!("gemm = the gemm crate (Parallelism::None) on the same values; × gemm = its time / tinylinear's.");
 }
