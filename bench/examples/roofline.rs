@@ -428,7 +428,7 @@ fn measure_shape<T: Element, const B: usize, const DIN: usize, const DOUT: usize
 /// virtual machine) hits the three alike. `ours` and `peer` are first
 /// warmed up for at least 3 calls and 50 ms; each of their samples times
 /// enough calls to last about a millisecond, far above the clock's
-/// resolution; 11 to 51 samples each, about a second in all.
+/// resolution; 11 to 51 samples each, about 0.7 s in all.
 fn time_medians(mut ours: impl FnMut(), mut peer: impl FnMut(), peak_sample: impl Fn() -> f64) -> (f64, f64, f64) {
     let (ours_call, peer_call) = (warm_up(&mut ours), warm_up(&mut peer));
     let inner = |per_call: f64| (1e-3 / per_call).ceil().max(1.0) as u32;
