@@ -577,8 +577,12 @@ impl<T: Element, E: Epilogue<T>, const N: usize, const DIN: usize, const DOUT: u
 /// 8–10 %. AVX-512's vectors are twice as wide, and there 256 rows (again
 /// 32 KiB) beat 512 (64 KiB, more than a 48 KiB L1), timed in turns on
 /// the Xeon: the f32 forward +2 % at 128 × 512 → 512, +4 % at
-/// 300 × 512 → 512, +8 % at 64 × 1024 → 256; the rest level. dX packs
-/// its own blocks, `INPUT_PACK_DEPTH` deep.
+/// 300 × 512 → 512, +8 % at 64 × 1024 → 256; the rest level. On the Zen 4
+/// machine, whose 32 KiB L1 holds no 256-row block beside the slices of X
+/// a tile reads, 256 rows held, timed in turns (f32 and f64, batches of
+/// 16 to 300 at 512 → 512, and 64 × 1024 → 256): 512 rows ran level
+/// (−4 to +4 %), and 128 rows (16 KiB, which fits) mostly 1–6 % slower.
+/// dX packs its own blocks, `INPUT_PACK_DEPTH` deep.
 const PACK_DEPTH: usize = if size_of::<V<f32>>() == 64 { 256 } else { 512 };
 
 /// Rows of Wᵀ (columns of W) per block of dX's packed panels: 512 on every
