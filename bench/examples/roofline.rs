@@ -102,11 +102,8 @@ impl Machine {
         // The peak of the vectors the kernels use: 512-bit ones in AVX-512
         // builds (which on cores with one 512-bit FMA unit, or two 256-bit
         // halves, as Zen 4, measure the same as 256-bit ones).
-        let (vector_bits, (peak_f32, best_f32), (peak_f64, best_f64)) = if tinylinear::BACKEND == "avx512" {
-            (512, fma_peak::<f32x16>(), fma_peak::<f64x8>())
-        } else {
-            (256, fma_peak::<f32x8>(), fma_peak::<f64x4>())
-        };
+        let vector_bits = if tinylinear::BACKEND == "avx512" { 512 } else { 256 };
+        let ((peak_f32, best_f32), (peak_f64, best_f64)) = (fma_peak::<f32>(vector_bits), fma_peak::<f64>(vector_bits));
 
         let capacities = cache_capacities();
         let levels = [("L1", 32 << 10), ("L2", 512 << 10), ("L3", 8 << 20), ("DRAM", 256 << 20)]
@@ -128,12 +125,8 @@ impl Machine {
     /// GFLOP/s of one short run of the peak loop on the vectors of `T`
     /// that [`Machine::peak`] was measured on.
     fn peak_sample<T: Element>(&self) -> f64 {
-        match (T::BYTES, self.vector_bits) {
-            (4, 512) => fma_sample::<f32x16>(),
-            (4, _) => fma_sample::<f32x8>(),
-            (_, 512) => fma_sample::<f64x8>(),
-            _ => fma_sample::<f64x4>(),
-        }
+        let (seconds, flops) = fma_rounds::<T>(self.vector_bits, TURN_ITERATIONS);
+        flops / seconds / 1e9
     }
 
     /// The smallest level whose capacity holds `resident` bytes (DRAM if none does).
@@ -231,14 +224,30 @@ macro_rules! peak_vector {
 peak_vector!(f32: f32x8, f32x16);
 peak_vector!(f64: f64x4, f64x8);
 
-/// One core's FMA throughput in GFLOP/s on vectors `V`, `(median, best)`
-/// of [`RUNS`] runs of a register-resident loop of [`CHAINS`] independent
-/// chains `acc = acc·m + a`.
-fn fma_peak<V: Vector>() -> (f64, f64) {
+/// One core's FMA throughput in GFLOP/s on `vector_bits`-wide vectors of
+/// `T`, `(median, best)` of [`RUNS`] runs of a register-resident loop of
+/// [`CHAINS`] independent chains `acc = acc·m + a`.
+fn fma_peak<T: Element>(vector_bits: u32) -> (f64, f64) {
     const ITERATIONS: usize = 2_000_000;
-    fma_seconds::<V>(ITERATIONS); // warm-up: lets the clock ramp up
-    let mut seconds: Vec<f64> = (0..RUNS).map(|_| fma_seconds::<V>(ITERATIONS)).collect();
-    rates(fma_flops::<V>(ITERATIONS), &mut seconds)
+    let (_, flops) = fma_rounds::<T>(vector_bits, ITERATIONS); // warm-up: lets the clock ramp up
+    let mut seconds: Vec<f64> = (0..RUNS).map(|_| fma_rounds::<T>(vector_bits, ITERATIONS).0).collect();
+    rates(flops, &mut seconds)
+}
+
+/// Seconds and FLOPs of `iterations` rounds of the peak loop on the
+/// `vector_bits`-wide `wide` vectors of `T` (512 or 256 bits): the one
+/// place that picks the vector type, for the start peak and the samples
+/// timed in turns alike.
+fn fma_rounds<T: Element>(vector_bits: u32, iterations: usize) -> (f64, f64) {
+    fn run<V: Vector>(iterations: usize) -> (f64, f64) {
+        (fma_seconds::<V>(iterations), fma_flops::<V>(iterations))
+    }
+    match (T::BYTES, vector_bits) {
+        (4, 512) => run::<f32x16>(iterations),
+        (4, _) => run::<f32x8>(iterations),
+        (_, 512) => run::<f64x8>(iterations),
+        _ => run::<f64x4>(iterations),
+    }
 }
 
 /// Seconds for `iterations` rounds of the peak loop on vectors `V`.
@@ -266,11 +275,6 @@ fn fma_flops<V: Vector>(iterations: usize) -> f64 {
 /// Rounds of the peak loop in one sample timed in turns with a pass (see
 /// [`time_medians`]): 0.4 ms at 115 GFLOP/s on 512-bit vectors.
 const TURN_ITERATIONS: usize = 120_000;
-
-/// GFLOP/s of one short run of the peak loop on vectors `V`.
-fn fma_sample<V: Vector>() -> f64 {
-    fma_flops::<V>(TURN_ITERATIONS) / fma_seconds::<V>(TURN_ITERATIONS) / 1e9
-}
 
 /// `(median, best)` of `amount / seconds` over the runs, in units of 10⁹.
 fn rates(amount: f64, seconds: &mut [f64]) -> (f64, f64) {
