@@ -1416,7 +1416,9 @@ pub fn backward_row_input_and_weight<T: Element, const DIN: usize, const DOUT: u
 /// (and the backward's two passes): AVX-512, the backward overwriting,
 /// f32 1024 → 1024 −5 %, 100 → 200 −18 %, 256 → 192 −8 %, 256 → 256 −4 %,
 /// f64 512 → 512 −4 % and 256 → 128 −8 %; dX alone from 2 % slower
-/// (512 → 512) to 13 % faster.
+/// (512 → 512) to 13 % faster. On the Zen 4 machine the backward at f32
+/// 1024 → 1024 ran level with the two passes in either order (within 2 %;
+/// all three, and gemm, bound by L3's read bandwidth).
 /// Rows of 8 vectors past L1 ran 3–8 % slower (f32 256 → 128,
 /// 128 → 128, f64 128 → 64, 256 → 64), and within L1 dX alone ran 41 %
 /// slower at 64 → 128 (8 vectors): both stay on the tiles. AVX2: the
