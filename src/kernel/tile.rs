@@ -1416,9 +1416,7 @@ pub fn backward_row_input_and_weight<T: Element, const DIN: usize, const DOUT: u
 /// (and the backward's two passes): AVX-512, the backward overwriting,
 /// f32 1024 → 1024 −5 %, 100 → 200 −18 %, 256 → 192 −8 %, 256 → 256 −4 %,
 /// f64 512 → 512 −4 % and 256 → 128 −8 %; dX alone from 2 % slower
-/// (512 → 512) to 13 % faster. On the Zen 4 machine the backward at f32
-/// 1024 → 1024 ran level with the two passes in either order (within 2 %;
-/// all three, and gemm, bound by L3's read bandwidth).
+/// (512 → 512) to 13 % faster.
 /// Rows of 8 vectors past L1 ran 3–8 % slower (f32 256 → 128,
 /// 128 → 128, f64 128 → 64, 256 → 64), and within L1 dX alone ran 41 %
 /// slower at 64 → 128 (8 vectors): both stay on the tiles. AVX2: the
@@ -1427,6 +1425,10 @@ pub fn backward_row_input_and_weight<T: Element, const DIN: usize, const DOUT: u
 /// ran the backward up to 25 % faster but dX alone 16–54 % slower (one
 /// load of dy per load of W, where the tiles share it between rows), so it
 /// and the other backends without AVX stay on the tiles.
+///
+/// On the Zen 4 machine (AVX-512) the backward at f32 1024 → 1024 ran level
+/// with the two passes in either order (within 2 %; all three, and gemm,
+/// bound by L3's read bandwidth).
 const fn runs_row_by_row<T: Element, const DIN: usize, const DOUT: usize>() -> bool {
     cfg!(target_feature = "avx") && DOUT / lanes::<T>() > 8 && weight_beyond_l1::<T, DIN, DOUT>()
 }
