@@ -655,7 +655,7 @@ pub(super) const fn forward_pack_stack_bytes(din: usize, dout: usize, elem_bytes
 /// one 4 KiB page apart at 512 → 512 in f64 and each a miss to L3, with
 /// no arithmetic to overlap: on the Zen 4 machine an eighth of the f64
 /// forward's samples at 128 × 512 → 512 sat in that loop. Timed in turns
-/// against it there (same bits): see the README's benchmark section.
+/// against it there (same bits): see BENCHMARKS.md's Zen 4 section.
 #[inline(never)]
 fn forward_packed_panel<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: usize>(
     x: &[[T; DIN]],
