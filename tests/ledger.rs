@@ -4,6 +4,9 @@
 //! error; `.ci/run` also runs this file on a 32-bit target.
 
 use core::fmt::Write as _;
+use std::panic::{UnwindSafe, catch_unwind};
+use tinylinear::ledger::budget;
+use tinylinear::network::{LAYER_CALL_STACK_BYTES, LayerRow, NetworkLedger};
 use tinylinear::{Ledger, Linear, LinearNoBias};
 
 /// The note's worked example: batch 32, d_in 128, d_out 64, f32.
@@ -38,6 +41,16 @@ const _: () = {
     // An activation of 32 sequences × 1024 tokens × 4096 floats ≈ 537 MB.
     assert!(Square::output_bytes(32 * 1024) == 536_870_912);
     assert!(Square::training_flops(32 * 1024) == 6 * 32 * 1024 * 4096 * 4096);
+};
+
+// Widths whose sum, 2³² + 1, passes a 32-bit `usize`: summed in `usize`,
+// these would not compile on a 32-bit target. Expected values in u128.
+const _: () = {
+    let wide = u32::MAX as usize;
+    let d = u32::MAX as u128;
+    assert!(budget::forward_ram_bytes(3, wide, 2, 4) as u128 == 4 * 3 * (d + 2));
+    assert!(budget::training_ram_bytes(3, wide, 2, true, 4) as u128 == 4 * (2 * 3 * (d + 2) + d * 2 + 2));
+    assert!(budget::training_ram_bytes(3, wide, 2, false, 4) as u128 == 4 * (2 * 3 * (d + 2) + d * 2));
 };
 
 #[test]
@@ -98,6 +111,129 @@ fn counts_past_u32_are_exact_on_every_target() {
     let huge = Ledger::new(4096, 4096, u32::MAX as usize, true, 4, "f32");
     assert_eq!(huge.cached_input_elements(), u64::from(u32::MAX) * 4096);
     assert_eq!(huge.cached_input_bytes(), u64::from(u32::MAX) * 4096 * 4);
+
+    // The budget items sum d_in + d_out: 2³² + 1 here, past a 32-bit usize.
+    // Expected values in u128, written out by hand.
+    let wide = u32::MAX as usize;
+    let d = u128::from(u32::MAX);
+    let tall = Ledger::new(wide, 2, 3, true, 4, "f32");
+    assert_eq!(u128::from(tall.forward_ram_bytes()), 4 * 3 * (d + 2));
+    assert_eq!(u128::from(budget::forward_ram_bytes(3, wide, 2, 4)), 4 * 3 * (d + 2));
+    assert_eq!(u128::from(tall.training_ram_bytes()), 4 * (2 * 3 * (d + 2) + d * 2 + 2));
+    assert_eq!(u128::from(budget::training_ram_bytes(3, 2, wide, false, 8)), 8 * (2 * 3 * (d + 2) + 2 * d));
+    // A batch of 3 packs nothing in any backward; the forward may pack on SIMD hosts.
+    let backward = u128::from(budget::BACKWARD_STACK_FRAME) + 4 * (d + 2);
+    assert_eq!(u128::from(tall.backward_stack_bytes()), backward);
+    assert_eq!(u128::from(budget::backward_stack_bytes(3, 2, wide, 4)), backward);
+    let forward = u128::from(budget::FORWARD_STACK_FRAME) + 8 * d;
+    let forward_bound = u128::from(budget::forward_stack_bytes(2, wide, 8));
+    if tinylinear::BACKEND == "scalar" {
+        assert_eq!(forward_bound, forward);
+    } else {
+        assert!(forward_bound >= forward, "{forward_bound}");
+    }
+}
+
+#[test]
+fn network_counts_past_u32_are_exact_on_every_target() {
+    // u32::MAX -> 3 -> u32::MAX at batch 2²⁰; expected values in u128, by hand.
+    let wide = u32::MAX as usize;
+    let d = u128::from(u32::MAX);
+    let b: u128 = 1 << 20;
+    let net = NetworkLedger::single(LayerRow::new(wide, 3, "relu"), 4, "f32")
+        .then(NetworkLedger::single(LayerRow::new(3, wide, "identity"), 4, "f32"))
+        .with_batch(1 << 20);
+    let params = (d * 3 + 3) + (3 * d + d);
+    let macs = 6 * d;
+    assert!(b * macs > u128::from(u32::MAX));
+    assert_eq!(u128::from(net.params()), params);
+    assert_eq!(u128::from(net.param_bytes()), 4 * params);
+    assert_eq!(u128::from(net.multiply_adds_per_row()), macs);
+    assert_eq!(u128::from(net.forward_flops()), 2 * b * macs);
+    assert_eq!(u128::from(net.backward_flops()), 4 * b * macs);
+    assert_eq!(u128::from(net.training_flops()), 6 * b * macs);
+    assert_eq!(net.scratch_width(), 3);
+    let scratch = 4 * 2 * b * 3;
+    assert_eq!(u128::from(net.scratch_bytes()), scratch);
+    assert_eq!(u128::from(net.inference_activation_bytes()), 4 * (b * d + b * d) + scratch);
+    let trace = 4 * 2 * b * (3 + d);
+    assert_eq!(u128::from(net.trace_bytes()), trace);
+    assert_eq!(u128::from(net.training_activation_bytes()), 4 * (b * d + b * d) + trace);
+    if tinylinear::BACKEND == "scalar" {
+        // The deepest layer's bound plus one nested call.
+        let call = u128::from(LAYER_CALL_STACK_BYTES);
+        assert_eq!(u128::from(net.forward_stack_bytes()), u128::from(budget::FORWARD_STACK_FRAME) + 4 * d + call);
+        let backward = u128::from(budget::BACKWARD_STACK_FRAME) + 4 * (d + 3) + call;
+        assert_eq!(u128::from(net.backward_stack_bytes()), backward);
+    }
+}
+
+/// Asserts that `count` panics with the ledger's overflow message rather
+/// than returning a wrapped or saturated number.
+fn assert_refused(what: &str, count: impl FnOnce() -> u64 + UnwindSafe) {
+    let payload = match catch_unwind(count) {
+        Ok(number) => panic!("{what} gave {number} instead of refusing"),
+        Err(payload) => payload,
+    };
+    let message = match (payload.downcast_ref::<&str>(), payload.downcast_ref::<String>()) {
+        (Some(text), _) => *text,
+        (None, Some(text)) => text.as_str(),
+        (None, None) => "",
+    };
+    assert!(message.contains("a count does not fit in u64"), "{what} panicked with {message:?}");
+}
+
+#[test]
+fn budget_and_network_counts_past_u64_are_refused_not_wrapped() {
+    // Each count below passes u64 even with a 32-bit usize.
+    let wide = u32::MAX as usize;
+    let square = Ledger::new(wide, wide, wide, true, 4, "f32");
+    assert_refused("forward_ram_bytes", || square.forward_ram_bytes());
+    assert_refused("budget::forward_ram_bytes", || budget::forward_ram_bytes(wide, wide, wide, 4));
+    // (2³² − 1)·2³² parameters plus 2·(2³³ − 2) activations, one byte each.
+    assert_refused("training_ram_bytes", || Ledger::new(wide, wide, 1, true, 1, "u8").training_ram_bytes());
+    assert_refused("budget::training_ram_bytes", || budget::training_ram_bytes(1, wide, wide, true, 1));
+
+    let one = |din: usize, dout: usize, batch: usize| {
+        NetworkLedger::single(LayerRow::new(din, dout, "identity"), 4, "f32").with_batch(batch)
+    };
+    let two = |batch: usize| {
+        NetworkLedger::single(LayerRow::new(wide, wide, "relu"), 4, "f32")
+            .then(NetworkLedger::single(LayerRow::new(wide, wide, "identity"), 4, "f32"))
+            .with_batch(batch)
+    };
+    // Two layers of (2³² − 1)·2³² parameters, of (2³² − 1)² multiply-adds each.
+    assert_refused("params", || two(1).params());
+    assert_refused("multiply_adds_per_row", || two(1).multiply_adds_per_row());
+    assert_refused("forward_flops", || one(wide, wide, 1).forward_flops());
+    assert_refused("backward_flops", || one(wide, wide, 1).backward_flops());
+    // 3·2⁶⁰ − 3·2²⁸ multiply-adds: forward and backward fit, their sum does not.
+    let tall = one(wide, 3 << 28, 1);
+    let (forward, backward) = (tall.forward_flops(), tall.backward_flops());
+    let macs = u128::from(u32::MAX) * (3 << 28);
+    assert_eq!((u128::from(forward), u128::from(backward)), (2 * macs, 4 * macs));
+    assert_refused("training_flops", || tall.training_flops());
+    // Two scratch buffers of (2³² − 1)² elements.
+    assert_refused("scratch_bytes", || two(wide).scratch_bytes());
+    // X and Y of (2³² − 1)² elements each.
+    assert_refused("inference_activation_bytes", || one(wide, wide, wide).inference_activation_bytes());
+    assert_refused("training_activation_bytes", || one(wide, wide, wide).training_activation_bytes());
+    // Z and A of (2³² − 1)² elements each.
+    assert_refused("trace_bytes", || one(1, wide, wide).trace_bytes());
+
+    // With a 64-bit usize a single width can pass u64 once scaled; a 32-bit
+    // one cannot, so the stack bounds can only overflow here.
+    #[cfg(target_pointer_width = "64")]
+    {
+        assert_refused("forward_stack_bytes", || budget::forward_stack_bytes(1, usize::MAX, 1));
+        assert_refused("backward_stack_bytes", || budget::backward_stack_bytes(1, usize::MAX, 1, 1));
+        // One-byte elements, so that the row itself still fits.
+        let bytes = |din: usize, dout: usize| NetworkLedger::single(LayerRow::new(din, dout, "identity"), 1, "u8");
+        assert_refused("network forward_stack_bytes", || bytes(1, usize::MAX).forward_stack_bytes());
+        assert_refused("network backward_stack_bytes", || bytes(usize::MAX, 1).backward_stack_bytes());
+        // The review's case: a release build returned 0.
+        assert_refused("trace_bytes", || one(1 << 32, 1 << 32, 1 << 40).trace_bytes());
+    }
 }
 
 #[test]

@@ -32,6 +32,10 @@
 //! its training step too, and `examples/stack_bounds` checks both bounds
 //! on a host build, each pass on a thread given just its bound.
 //!
+//! Like every ledger count (see [`cost`]), these never wrap or saturate:
+//! widths are summed in `u64`, not in a 32-bit `usize`, and a number past
+//! `u64` is a compile error in `const` context and a panic at run time.
+//!
 //! # Examples
 //!
 //! ```
@@ -64,18 +68,23 @@ pub const FORWARD_STACK_FRAME: u64 = if crate::kernel::SIMD { 2048 } else { 512 
 /// Wᵀ on AVX-512).
 pub const BACKWARD_STACK_FRAME: u64 = if crate::kernel::SIMD { 4096 } else { 1024 };
 
+/// `B·(d_in + d_out)`: the elements of X and Y, summed in `u64` so that a
+/// 32-bit `usize` cannot wrap.
+const fn input_and_output_elements(batch: usize, din: usize, dout: usize) -> u64 {
+    cost::mul(batch as u64, cost::add(din as u64, dout as u64))
+}
+
 /// `p·B·(d_in + d_out)`: the input X and the output Y of one forward pass.
 #[must_use]
 pub const fn forward_ram_bytes(batch: usize, din: usize, dout: usize, elem_bytes: usize) -> u64 {
-    cost::bytes(cost::elements(batch, din + dout), elem_bytes)
+    cost::bytes(input_and_output_elements(batch, din, dout), elem_bytes)
 }
 
 /// `p·(2·B·(d_in + d_out) + params)`: X, Y, dY, dX and the gradients of one training step.
 #[must_use]
 pub const fn training_ram_bytes(batch: usize, din: usize, dout: usize, bias: bool, elem_bytes: usize) -> u64 {
-    let activations = cost::elements(batch, din + dout);
-    let elements = activations.saturating_mul(2).saturating_add(cost::params(din, dout, bias));
-    cost::bytes(elements, elem_bytes)
+    let activations = cost::mul(2, input_and_output_elements(batch, din, dout));
+    cost::bytes(cost::add(activations, cost::params(din, dout, bias)), elem_bytes)
 }
 
 /// The bound on the forward's stack: [`FORWARD_STACK_FRAME`] `+ p·d_out`,
@@ -83,7 +92,8 @@ pub const fn training_ram_bytes(batch: usize, din: usize, dout: usize, bias: boo
 #[must_use]
 pub const fn forward_stack_bytes(din: usize, dout: usize, elem_bytes: usize) -> u64 {
     let packed = crate::kernel::forward_pack_stack_bytes(din, dout, elem_bytes);
-    (FORWARD_STACK_FRAME + cost::bytes(dout as u64, elem_bytes)).saturating_add(packed)
+    let row = cost::bytes(dout as u64, elem_bytes);
+    cost::add(cost::add(FORWARD_STACK_FRAME, row), packed)
 }
 
 /// The bound on the backward's stack at batch `batch`: [`BACKWARD_STACK_FRAME`]
@@ -92,8 +102,8 @@ pub const fn forward_stack_bytes(din: usize, dout: usize, elem_bytes: usize) -> 
 #[must_use]
 pub const fn backward_stack_bytes(batch: usize, din: usize, dout: usize, elem_bytes: usize) -> u64 {
     let packed = crate::kernel::backward_pack_stack_bytes(batch, din, dout, elem_bytes);
-    let rows = cost::bytes((din as u64).saturating_add(dout as u64), elem_bytes);
-    BACKWARD_STACK_FRAME.saturating_add(rows).saturating_add(packed)
+    let rows = cost::bytes(cost::add(din as u64, dout as u64), elem_bytes);
+    cost::add(cost::add(BACKWARD_STACK_FRAME, rows), packed)
 }
 
 impl Ledger {

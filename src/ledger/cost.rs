@@ -10,9 +10,12 @@
 //!   once each, times the element size `p`. Real kernels move more.
 //! - **Counts are `u64`** on every target. A big layer at a big batch passes
 //!   2³² FLOPs easily (4096 → 11008 at batch 2048 is 1.8·10¹¹), and firmware
-//!   targets have a 32-bit `usize`. A count that would not fit even in `u64`
-//!   is a compile error in `const` context and a panic at run time; no real
-//!   shape comes near it.
+//!   targets have a 32-bit `usize`. Every `usize` is widened to `u64`
+//!   before it is added or multiplied. A count that would not fit even in
+//!   `u64` is a compile error in `const` context and a panic at run time
+//!   (`a count does not fit in u64`), never a wrapped or saturated number;
+//!   no real shape comes near it. The budget items and the network ledger
+//!   count through the same checked `mul` and `add`.
 //!
 //! # Examples
 //!
@@ -25,7 +28,7 @@
 //! ```
 
 /// `a · b` in `u64`, refusing to wrap.
-const fn mul(a: u64, b: u64) -> u64 {
+pub(crate) const fn mul(a: u64, b: u64) -> u64 {
     match a.checked_mul(b) {
         Some(product) => product,
         None => panic!("tinylinear ledger: a count does not fit in u64"),
@@ -33,7 +36,7 @@ const fn mul(a: u64, b: u64) -> u64 {
 }
 
 /// `a + b` in `u64`, refusing to wrap.
-const fn add(a: u64, b: u64) -> u64 {
+pub(crate) const fn add(a: u64, b: u64) -> u64 {
     match a.checked_add(b) {
         Some(sum) => sum,
         None => panic!("tinylinear ledger: a count does not fit in u64"),

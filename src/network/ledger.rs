@@ -1,5 +1,6 @@
 //! The whole network's ledger: the layers' costs summed in `const`.
 
+use crate::ledger::cost::{add, mul};
 use crate::ledger::{Grouped, budget, cost};
 use core::fmt::{self, Display, Formatter};
 
@@ -46,7 +47,9 @@ impl LayerRow {
 /// Conventions are the layer ledger's: a multiply-add is 2 FLOPs, bias adds
 /// and activations are left out, backward counts dW and dX of every layer
 /// (`4·B·d_in·d_out`, an upper bound: the first layer's dX is computed only
-/// when asked for).
+/// when asked for). Counts never wrap or saturate: one past `u64` is a
+/// compile error in `const` context and a panic at run time, as in
+/// [`cost`](crate::ledger::cost).
 ///
 /// # Examples
 ///
@@ -128,7 +131,7 @@ impl NetworkLedger {
         let mut sum = 0;
         let mut i = 0;
         while i < self.len {
-            sum += self.rows[i].params();
+            sum = add(sum, self.rows[i].params());
             i += 1;
         }
         sum
@@ -147,7 +150,7 @@ impl NetworkLedger {
         let mut sum = 0;
         let mut i = 0;
         while i < self.len {
-            sum += cost::multiply_adds(1, self.rows[i].din, self.rows[i].dout);
+            sum = add(sum, cost::multiply_adds(1, self.rows[i].din, self.rows[i].dout));
             i += 1;
         }
         sum
@@ -156,19 +159,19 @@ impl NetworkLedger {
     /// Forward FLOPs at this batch: `2·B·Σ d_in·d_out`.
     #[must_use]
     pub const fn forward_flops(&self) -> u64 {
-        2 * self.batch as u64 * self.multiply_adds_per_row()
+        mul(2, mul(self.batch as u64, self.multiply_adds_per_row()))
     }
 
     /// Backward FLOPs at this batch: `4·B·Σ d_in·d_out`.
     #[must_use]
     pub const fn backward_flops(&self) -> u64 {
-        4 * self.batch as u64 * self.multiply_adds_per_row()
+        mul(4, mul(self.batch as u64, self.multiply_adds_per_row()))
     }
 
     /// Forward + backward FLOPs at this batch: `6·B·Σ d_in·d_out`.
     #[must_use]
     pub const fn training_flops(&self) -> u64 {
-        self.forward_flops() + self.backward_flops()
+        add(self.forward_flops(), self.backward_flops())
     }
 
     /// The widest hidden layer (every `d_out` but the last): the width of
@@ -190,7 +193,7 @@ impl NetworkLedger {
     /// `B × scratch_width`, the stack the forward needs besides X and Y.
     #[must_use]
     pub const fn scratch_bytes(&self) -> u64 {
-        cost::bytes(2 * cost::elements(self.batch, self.scratch_width()), self.elem_bytes)
+        cost::bytes(mul(2, cost::elements(self.batch, self.scratch_width())), self.elem_bytes)
     }
 
     /// The bound on the stack of the inference forward, besides the
@@ -231,15 +234,16 @@ impl NetworkLedger {
             }
             i += 1;
         }
-        let nested_calls = self.len.saturating_sub(1) as u64;
-        deepest.saturating_add(LAYER_CALL_STACK_BYTES.saturating_mul(nested_calls))
+        // A ledger holds one layer at least.
+        let nested_calls = (self.len - 1) as u64;
+        add(deepest, mul(LAYER_CALL_STACK_BYTES, nested_calls))
     }
 
     /// Peak activation bytes of inference: X, Y and the two scratch buffers.
     #[must_use]
     pub const fn inference_activation_bytes(&self) -> u64 {
-        let io = cost::elements(self.batch, self.input_width()) + cost::elements(self.batch, self.output_width());
-        cost::bytes(io, self.elem_bytes) + self.scratch_bytes()
+        let io = add(cost::elements(self.batch, self.input_width()), cost::elements(self.batch, self.output_width()));
+        add(cost::bytes(io, self.elem_bytes), self.scratch_bytes())
     }
 
     /// Bytes of the training trace: each layer's `Z` and `A`, `2·p·B·Σ d_out`
@@ -249,18 +253,18 @@ impl NetworkLedger {
         let mut widths = 0;
         let mut i = 0;
         while i < self.len {
-            widths += self.rows[i].dout as u64;
+            widths = add(widths, self.rows[i].dout as u64);
             i += 1;
         }
-        cost::bytes(2 * self.batch as u64 * widths, self.elem_bytes)
+        cost::bytes(mul(2, mul(self.batch as u64, widths)), self.elem_bytes)
     }
 
     /// Peak activation bytes of training: X, the trace and dY. The backward
     /// pass works inside the trace and needs nothing more.
     #[must_use]
     pub const fn training_activation_bytes(&self) -> u64 {
-        let x_dy = cost::elements(self.batch, self.input_width()) + cost::elements(self.batch, self.output_width());
-        cost::bytes(x_dy, self.elem_bytes) + self.trace_bytes()
+        let x_dy = add(cost::elements(self.batch, self.input_width()), cost::elements(self.batch, self.output_width()));
+        add(cost::bytes(x_dy, self.elem_bytes), self.trace_bytes())
     }
 }
 

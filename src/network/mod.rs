@@ -321,7 +321,9 @@ pub trait Network<T: Element, const DIN: usize> {
     );
 
     /// Inference from a hidden buffer: the input rows are at the start of
-    /// `input`, `spare` is free. Used by [`Network::forward`] of a [`Chain`].
+    /// `input`, `spare` is free. Used by [`Network::forward`] of a [`Chain`],
+    /// whose scratch the `W ≥ SCRATCH_WIDTH` assertion sizes at compile time;
+    /// not for calling directly (buffers too short for the rows give no rows).
     #[doc(hidden)]
     fn forward_from(&self, input: &mut [T], spare: &mut [T], y: &mut [Self::Output]);
 
@@ -509,8 +511,8 @@ impl<const DIN: usize, const H: usize, A: Activation<T>, T: Element, R: Network<
         NetworkLedger::single(LayerRow::new(DIN, H, A::NAME), T::BYTES, T::NAME).then(R::LEDGER);
     // Summed layer by layer rather than read from the ledger, so that
     // networks deeper than the ledger's MAX_LAYERS still run.
-    const PARAMS: u64 = Linear::<DIN, H, T>::PARAMS + R::PARAMS;
-    const PARAM_BYTES: u64 = Linear::<DIN, H, T>::PARAM_BYTES + R::PARAM_BYTES;
+    const PARAMS: u64 = crate::ledger::cost::add(Linear::<DIN, H, T>::PARAMS, R::PARAMS);
+    const PARAM_BYTES: u64 = crate::ledger::cost::add(Linear::<DIN, H, T>::PARAM_BYTES, R::PARAM_BYTES);
     const SCRATCH_WIDTH: usize = if H > R::SCRATCH_WIDTH { H } else { R::SCRATCH_WIDTH };
 
     fn trace<const B: usize>() -> Self::Trace<B> {
