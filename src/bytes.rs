@@ -58,15 +58,19 @@ const fn read_u32(bytes: &[u8], at: usize) -> u32 {
     u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
 }
 
-/// Checks a header and length against the expected shape.
+/// Checks a header and length against the expected shape, in the order
+/// [`Linear::from_le_bytes`] documents: the magic first, as soon as there are
+/// four bytes to read, so a file of another kind says so whatever its length.
 const fn check(bytes: &[u8], elem_bytes: usize, din: usize, dout: usize, bias: usize) -> Result<(), Error> {
     let expected = byte_len(elem_bytes, din, dout, bias);
-    if bytes.len() < HEADER_BYTES {
+    let Some(&magic) = bytes.first_chunk::<4>() else {
         return Err(Error::ByteLength { expected, found: bytes.len() });
-    }
-    let magic = [bytes[0], bytes[1], bytes[2], bytes[3]];
+    };
     if magic[0] != MAGIC[0] || magic[1] != MAGIC[1] || magic[2] != MAGIC[2] || magic[3] != MAGIC[3] {
         return Err(Error::BadMagic { found: magic });
+    }
+    if bytes.len() < HEADER_BYTES {
+        return Err(Error::ByteLength { expected, found: bytes.len() });
     }
     let found_elem = read_u32(bytes, 4) as usize;
     if found_elem != elem_bytes {
@@ -148,7 +152,10 @@ macro_rules! from_bytes {
             ///
             /// [`Error::BadMagic`], [`Error::ElementSize`], [`Error::ShapeMismatch`],
             /// [`Error::BiasLength`] or [`Error::ByteLength`] (expected vs found),
-            /// checked in that order.
+            /// checked in that order. The magic is checked whenever there are
+            /// at least 4 bytes, so a file of another kind is `BadMagic` at any
+            /// length; fewer than 4 bytes, or the magic and less than the
+            /// 20-byte header, are `ByteLength`.
             ///
             /// # Examples
             ///
@@ -160,6 +167,8 @@ macro_rules! from_bytes {
             /// assert_eq!(Linear::<2, 3>::from_le_bytes(&bytes), Ok(layer));
             /// let short = Linear::<2, 3>::from_le_bytes(&bytes[..40]);
             /// assert_eq!(short, Err(Error::ByteLength { expected: 56, found: 40 }));
+            /// let other = Linear::<2, 3>::from_le_bytes(b"XXXX");
+            /// assert_eq!(other, Err(Error::BadMagic { found: *b"XXXX" }));
             /// ```
             pub const fn from_le_bytes(bytes: &[u8]) -> Result<Self, Error> {
                 if let Err(error) = check(bytes, $p, DIN, DOUT, DOUT) {
@@ -199,7 +208,10 @@ macro_rules! from_bytes {
             ///
             /// # Errors
             ///
-            /// [`Error::ByteLength`] when `out` is shorter than `BYTE_LEN`; nothing is written.
+            /// [`Error::ShapeTooLarge`] when d_in or d_out does not fit the
+            /// header's `u32` fields (only possible on 64-bit targets), else
+            /// [`Error::ByteLength`] when `out` is shorter than `BYTE_LEN`.
+            /// Nothing is written in either case.
             pub fn write_le_bytes(&self, out: &mut [u8]) -> Result<usize, Error> {
                 write(
                     out,
@@ -245,12 +257,26 @@ macro_rules! from_bytes {
             ///
             /// # Errors
             ///
-            /// [`Error::ByteLength`] when `out` is too short; nothing is written.
+            /// As [`Linear::write_le_bytes`]: [`Error::ShapeTooLarge`] or
+            /// [`Error::ByteLength`]; nothing is written.
             pub fn write_le_bytes(&self, out: &mut [u8]) -> Result<usize, Error> {
                 write(out, $p, DIN, DOUT, 0, self.weight.as_flattened().iter().map(|v| v.to_le_bytes()))
             }
         }
     };
+}
+
+/// The header for a `din → dout` layer of `elem_bytes`-byte elements with
+/// `bias` bias entries, or [`Error::ShapeTooLarge`] if a field exceeds `u32::MAX`.
+fn encode_header(elem_bytes: usize, din: usize, dout: usize, bias: usize) -> Result<[u8; HEADER_BYTES], Error> {
+    let too_large = Error::ShapeTooLarge { found: (din, dout) };
+    let mut header = [0u8; HEADER_BYTES];
+    header[..4].copy_from_slice(&MAGIC);
+    for (slot, field) in header[4..].chunks_exact_mut(4).zip([elem_bytes, din, dout, bias]) {
+        let field = u32::try_from(field).map_err(|_| too_large)?;
+        slot.copy_from_slice(&field.to_le_bytes());
+    }
+    Ok(header)
 }
 
 /// Writes the header and then each element's bytes.
@@ -262,16 +288,13 @@ fn write<const P: usize>(
     bias: usize,
     elements: impl Iterator<Item = [u8; P]>,
 ) -> Result<usize, Error> {
+    let header = encode_header(elem_bytes, din, dout, bias)?;
     let expected = byte_len(elem_bytes, din, dout, bias);
     let Some(out) = out.get_mut(..expected) else {
         return Err(Error::ByteLength { expected, found: out.len() });
     };
-    let (header, body) = out.split_at_mut(HEADER_BYTES);
-    let fields = [elem_bytes, din, dout, bias].map(|v| u32::try_from(v).unwrap_or(u32::MAX).to_le_bytes());
-    header[..4].copy_from_slice(&MAGIC);
-    for (slot, field) in header[4..].chunks_exact_mut(4).zip(fields) {
-        slot.copy_from_slice(&field);
-    }
+    let (head, body) = out.split_at_mut(HEADER_BYTES);
+    head.copy_from_slice(&header);
     for (slot, element) in body.chunks_exact_mut(P).zip(elements) {
         slot.copy_from_slice(&element);
     }
@@ -280,3 +303,28 @@ fn write<const P: usize>(
 
 from_bytes!(f32, 4, read_f32);
 from_bytes!(f64, 8, read_f64);
+
+#[cfg(test)]
+mod tests {
+    use super::{HEADER_BYTES, encode_header};
+
+    #[test]
+    fn the_header_is_the_documented_bytes() {
+        let header = encode_header(4, 2, 3, 3).unwrap();
+        let expected: [u8; HEADER_BYTES] = *b"TLIN\x04\0\0\0\x02\0\0\0\x03\0\0\0\x03\0\0\0";
+        assert_eq!(header, expected);
+    }
+
+    /// A layer this wide needs the heap and 16 GiB; its header alone shows the refusal.
+    #[cfg(target_pointer_width = "64")]
+    #[test]
+    fn a_shape_beyond_u32_is_refused_not_truncated() {
+        use super::Error;
+        let wide = 1usize << 32;
+        assert_eq!(encode_header(4, wide, 1, 1), Err(Error::ShapeTooLarge { found: (wide, 1) }));
+        assert_eq!(encode_header(8, 1, wide, wide), Err(Error::ShapeTooLarge { found: (1, wide) }));
+        assert_eq!(encode_header(4, wide, 1, 0), Err(Error::ShapeTooLarge { found: (wide, 1) }));
+        let widest = u32::MAX as usize;
+        assert!(encode_header(4, widest, 1, 1).is_ok());
+    }
+}

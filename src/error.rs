@@ -62,6 +62,12 @@ pub enum Error {
         /// Bias entries in the header.
         found: usize,
     },
+    /// A layer too large to write: d_in or d_out exceeds the header's `u32`
+    /// fields (only possible on 64-bit targets).
+    ShapeTooLarge {
+        /// `(d_in, d_out)` of the layer.
+        found: (usize, usize),
+    },
 }
 
 impl fmt::Display for Error {
@@ -84,6 +90,9 @@ impl fmt::Display for Error {
             ),
             Error::BiasLength { expected, found } => {
                 write!(f, "layer bytes: expected a bias of {expected} entries, found {found}")
+            }
+            Error::ShapeTooLarge { found } => {
+                write!(f, "layer bytes: d_in × d_out = {} × {} does not fit the u32 header", found.0, found.1)
             }
         }
     }

@@ -83,6 +83,64 @@ fn every_mismatch_is_a_clear_error() {
 }
 
 #[test]
+fn another_kind_of_file_is_bad_magic_at_any_length() {
+    // Four bytes, five, one short of a header, a header, and the right length.
+    assert_eq!(Linear::<2, 3>::from_le_bytes(b"XXXX"), Err(Error::BadMagic { found: *b"XXXX" }));
+    assert_eq!(
+        Linear::<2, 3>::from_le_bytes(&[0x89, b'P', b'N', b'G', 0]),
+        Err(Error::BadMagic { found: *b"\x89PNG" })
+    );
+    let mut other = header(4, 2, 3, 3);
+    other[..4].copy_from_slice(b"RIFF");
+    assert_eq!(Linear::<2, 3>::from_le_bytes(&other[..19]), Err(Error::BadMagic { found: *b"RIFF" }));
+    assert_eq!(Linear::<2, 3>::from_le_bytes(&other), Err(Error::BadMagic { found: *b"RIFF" }));
+    other.resize(56, 0);
+    assert_eq!(Linear::<2, 3>::from_le_bytes(&other), Err(Error::BadMagic { found: *b"RIFF" }));
+    assert_eq!(LinearNoBias::<2, 3, f64>::from_le_bytes(&other), Err(Error::BadMagic { found: *b"RIFF" }));
+
+    // Too short to hold the magic, or the magic and a cut header: the length.
+    assert_eq!(Linear::<2, 3>::from_le_bytes(b"XXX"), Err(Error::ByteLength { expected: 56, found: 3 }));
+    assert_eq!(Linear::<2, 3>::from_le_bytes(b"TLIN"), Err(Error::ByteLength { expected: 56, found: 4 }));
+    let cut = header(4, 2, 3, 3);
+    assert_eq!(Linear::<2, 3>::from_le_bytes(&cut[..19]), Err(Error::ByteLength { expected: 56, found: 19 }));
+}
+
+#[test]
+fn with_several_faults_the_first_documented_one_is_reported() {
+    // Each step fixes the fault reported before, leaving the later ones.
+    // Expected by Linear<2, 3> (f32): 4-byte elements, 2 × 3, bias 3, 56 bytes.
+    let mut file = header(8, 3, 2, 0);
+    file[0] = b'X';
+    file.push(0); // 21 bytes: the wrong length too.
+    assert_eq!(Linear::<2, 3>::from_le_bytes(&file), Err(Error::BadMagic { found: *b"XLIN" }));
+    file[0] = b'T';
+    assert_eq!(Linear::<2, 3>::from_le_bytes(&file), Err(Error::ElementSize { expected: 4, found: 8 }));
+    file[4] = 4;
+    assert_eq!(Linear::<2, 3>::from_le_bytes(&file), Err(Error::ShapeMismatch { expected: (2, 3), found: (3, 2) }));
+    file[8] = 2;
+    file[12] = 3;
+    assert_eq!(Linear::<2, 3>::from_le_bytes(&file), Err(Error::BiasLength { expected: 3, found: 0 }));
+    file[16] = 3;
+    assert_eq!(Linear::<2, 3>::from_le_bytes(&file), Err(Error::ByteLength { expected: 56, found: 21 }));
+    file.resize(56, 0);
+    assert_eq!(Linear::<2, 3>::from_le_bytes(&file), Ok(Linear::zeroed()));
+}
+
+/// The magic is checked first in `const` evaluation too.
+const NOT_A_LAYER: Result<Linear<1, 1>, Error> = Linear::<1, 1>::from_le_bytes(b"ELF\x7f");
+
+#[test]
+fn the_order_holds_in_const_context() {
+    assert_eq!(NOT_A_LAYER, Err(Error::BadMagic { found: *b"ELF\x7f" }));
+}
+
+#[test]
+fn a_too_large_shape_prints_what_was_found() {
+    let text = Error::ShapeTooLarge { found: (5_000_000_000, 2) }.to_string();
+    assert_eq!(text, "layer bytes: d_in × d_out = 5000000000 × 2 does not fit the u32 header");
+}
+
+#[test]
 fn errors_print_what_was_expected_and_found() {
     let text = Error::ByteLength { expected: 56, found: 55 }.to_string();
     assert_eq!(text, "layer bytes: expected 56 bytes for this shape, found 55");
