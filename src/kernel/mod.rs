@@ -251,6 +251,16 @@ impl<T> Epilogue<T> for Identity {
 
 /// `Y = X·W + b` (or `Y = X·W` when `bias` is `None`) on the compiled-in path.
 /// Rows beyond the shorter of `x` and `y` are left alone.
+///
+/// Every kernel here refuses a zero width at compile time, as the layer
+/// types do:
+///
+/// ```compile_fail,E0080
+/// let x = [[0.0f32; 0]; 2];
+/// let weight: [[f32; 3]; 0] = [];
+/// let mut y = [[0.0f32; 3]; 2];
+/// tinylinear::kernel::forward(&x, &weight, None, &mut y);
+/// ```
 #[inline]
 pub fn forward<T: Element, const DIN: usize, const DOUT: usize>(
     x: &[[T; DIN]],
@@ -271,6 +281,7 @@ pub fn forward_with<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: us
     y: &mut [[T; DOUT]],
     epilogue: E,
 ) {
+    let () = crate::layer::non_empty::<DIN, DOUT>();
     let rows = x.len().min(y.len());
     let (x, y) = (&x[..rows], &mut y[..rows]);
     if backend::SIMD {
@@ -310,6 +321,7 @@ pub fn backward_input<T: Element, const DIN: usize, const DOUT: usize>(
     weight: &[[T; DOUT]; DIN],
     dx: &mut [[T; DIN]],
 ) {
+    let () = crate::layer::non_empty::<DIN, DOUT>();
     let rows = dy.len().min(dx.len());
     let (dy, dx) = (&dy[..rows], &mut dx[..rows]);
     if backend::SIMD { tile::backward_input(dy, weight, dx) } else { reference::backward_input(dy, weight, dx) }
@@ -324,6 +336,7 @@ pub fn backward_weight<T: Element, const DIN: usize, const DOUT: usize>(
     dw: &mut [[T; DOUT]; DIN],
     update: Update,
 ) {
+    let () = crate::layer::non_empty::<DIN, DOUT>();
     let rows = x.len().min(dy.len());
     let (x, dy) = (&x[..rows], &dy[..rows]);
     if backend::SIMD { tile::backward_weight(x, dy, dw, update) } else { reference::backward_weight(x, dy, dw, update) }
@@ -331,8 +344,10 @@ pub fn backward_weight<T: Element, const DIN: usize, const DOUT: usize>(
 
 /// `dX = dY·Wᵀ` and `dW = Xᵀ·dY` (written or added as `update` says) on
 /// the compiled-in path: what [`backward_input`] and [`backward_weight`]
-/// compute, each over the rows its own arguments both have, in one pass
-/// over W and dW at batch 1 and at batches too small to pack.
+/// compute, each over the rows its own arguments both have. Where one pass
+/// over W and dW measured faster than two, it runs as one: at batch 1 where
+/// W fits L1, or (AVX builds) where its rows are longer than 8 vectors,
+/// and at batches too small to pack.
 #[inline]
 pub fn backward_input_and_weight<T: Element, const DIN: usize, const DOUT: usize>(
     x: &[[T; DIN]],
@@ -342,6 +357,7 @@ pub fn backward_input_and_weight<T: Element, const DIN: usize, const DOUT: usize
     dw: &mut [[T; DOUT]; DIN],
     update: Update,
 ) {
+    let () = crate::layer::non_empty::<DIN, DOUT>();
     if backend::SIMD {
         // Batch 1 (dX past its first row is left alone, as `backward_input` does).
         if let ([x_row], [dy_row], [dx_row, ..]) = (x, dy, &mut *dx) {

@@ -1,5 +1,6 @@
-//! The scalar reference kernels: the oracle every faster kernel is tested
-//! against, and the path on targets without SIMD.
+//! The scalar reference kernels: the path on targets without SIMD, and the
+//! plain loops the benchmarks time beside the tiles. (The tests hold every
+//! path, these loops too, to an f64 oracle of their own in `tests/common`.)
 //!
 //! Each function is the textbook loop nest of one equation of the design
 //! note, nothing more: no tiling, no unrolling, no reordering tricks. Sums
@@ -10,7 +11,8 @@
 //! The batch is a slice of rows whose length is known at run time; the
 //! widths are const generics, so a row can never have the wrong width.
 //! Arguments whose batches differ are a caller bug: the layer types check
-//! them, and here the loops simply stop at the shorter one.
+//! them; here a debug build asserts that they agree, and a release build
+//! stops at the shorter one.
 
 use super::Update;
 use crate::Element;

@@ -9,7 +9,7 @@
 //! `X[r][k]` once:
 //!
 //! ```text
-//!              W[k][j .. j + N·L]     (L = lanes: 8 for f32, 4 for f64)
+//!              W[k][j .. j + N·L]     (L = lanes: 8 f32, 4 f64; AVX-512 16, 8)
 //!             | w0 .. w(L-1) | wL .. w(2L-1) |
 //! X[0][k] ──▶ |  acc[0][0]   |   acc[0][1]   |
 //! X[1][k] ──▶ |  acc[1][0]   |   acc[1][1]   |
@@ -38,7 +38,7 @@
 //! than 512 KiB of cache. Past that (`weight_packs`: at 128 × 512 → 512,
 //! say), once the batch has two row tiles, each panel is copied, 512 rows
 //! of W at a time (256 with AVX-512's wider vectors), into a 32 KiB block
-//! on the stack, which every row block then reads in order (measured at
+//! (16 KiB on SSE2, whose panels are one vector wide) on the stack, which every row block then reads in order (measured at
 //! 128 × 512 → 512, 256 rows at a time: 55 → 72 GFLOP/s). The group's
 //! first row tile makes the copy: it reads W in place and stores each row
 //! of the panel into the block as its FMAs use it, so that W's wait on
@@ -59,13 +59,17 @@
 //! then 4, 2 and 1 rows. With 6-row tiles, 6 + 2 leftover rows run as 4 + 4: a
 //! 2-row tile has only 4 FMA chains and waits on latency. Columns go through a
 //! second driver (`for_each_column_block`), shared by the forward, the GEMV
-//! and dW: full panels (and, where panels are three vectors wide, tiles of
-//! two for the last three or four vectors), then one-vector tiles for the
-//! columns left; the last few (fewer than a vector) run one more vector
-//! tile ending at the last column, overlapping columns already done, whose
-//! overlapping lanes are computed and not stored. Only a layer narrower
-//! than one vector has scalar columns. No masked loads, no out-of-bounds
-//! reads: every load is of a full, in-bounds chunk.
+//! of rows that fit one register tile, and dW: full panels (and, where
+//! panels are three vectors wide, tiles of two for the last three or four
+//! vectors), then one-vector tiles for the columns left; the last few
+//! (fewer than a vector) run one more vector tile ending at the last
+//! column, overlapping columns already done, whose overlapping lanes are
+//! computed and not stored. Only a layer narrower than one vector has
+//! scalar columns. The GEMV of wider rows (`stream_rows`) adds into y in
+//! memory row after row, where an overlapping vector would add twice: it
+//! keeps that last vector in a register for the whole pass and stores its
+//! last lanes once. No masked loads, no out-of-bounds reads: every load is
+//! of a full, in-bounds chunk.
 //!
 //! # The other three
 //!
@@ -910,6 +914,16 @@ fn stream_row_blocks<T: Element, const ROWS: usize, const DIN: usize, const DOUT
         None => [T::ZERO; DOUT],
     };
     let lanes = lanes::<T>();
+    // The last columns (fewer than a vector) add up in registers for the
+    // whole pass, as one vector ending at the last column, stored once at
+    // the end: added into y row after row, its lanes over columns already
+    // done would count twice. One chain per row of a block, so that the
+    // chains stay short beside the rest of the pass. (DOUT is wider than
+    // `GEMV_VECTORS` vectors.)
+    let whole = DOUT / lanes * lanes;
+    let tail_at = DOUT - lanes;
+    let mut tails = [V::<T>::ZERO; ROWS];
+    tails[0] = load(y, tail_at);
     let (w_blocks, w_last) = weight.as_chunks::<ROWS>();
     let (x_blocks, x_last) = x.as_chunks::<ROWS>();
     for (w, x) in w_blocks.iter().zip(x_blocks) {
@@ -924,13 +938,13 @@ fn stream_row_blocks<T: Element, const ROWS: usize, const DIN: usize, const DOUT
             store(y, j, 0, acc, Update::Overwrite);
             j += lanes;
         }
-        for column in j..DOUT {
-            for (&x_k, w_row) in x.iter().zip(w) {
-                y[column] += x_k * w_row[column];
+        if whole < DOUT {
+            for ((tail, x_k), w_row) in tails.iter_mut().zip(&xv).zip(w) {
+                *tail = x_k.mul_add(load(w_row, tail_at), *tail);
             }
         }
     }
-    for (w_row, &x_k) in w_last.iter().zip(x_last) {
+    for ((w_row, &x_k), tail) in w_last.iter().zip(x_last).zip(&mut tails) {
         let x_v = V::<T>::splat(x_k);
         let mut j = 0;
         while j + lanes <= DOUT {
@@ -938,9 +952,13 @@ fn stream_row_blocks<T: Element, const ROWS: usize, const DIN: usize, const DOUT
             store(y, j, 0, acc, Update::Overwrite);
             j += lanes;
         }
-        for column in j..DOUT {
-            y[column] += x_k * w_row[column];
+        if whole < DOUT {
+            *tail = x_v.mul_add(load(w_row, tail_at), *tail);
         }
+    }
+    if whole < DOUT {
+        let tail = tails.iter().fold(V::<T>::ZERO, |sum, &chain| sum + chain);
+        store(y, tail_at, whole - tail_at, tail, Update::Overwrite);
     }
 }
 
