@@ -196,11 +196,16 @@ fn ping_pong_wider_than_needed_and_a_single_layer() {
     net.forward(&x, &mut wide, &mut PingPong::<f32, 40, 2>::zeroed());
     assert_eq!(exact, wide);
 
-    let single = Dense::<3, 2, Relu>::torch_init(9);
-    assert_eq!(<Dense<3, 2, Relu> as Network<f32, 3>>::SCRATCH_WIDTH, 0);
-    let mut y = [[0.0f32; 2]; 2];
-    Network::forward(&single, &x, &mut y, &mut PingPong::<f32, 0, 2>::zeroed());
-    let mut direct = [[0.0f32; 2]; 2];
+    let single = Dense::<3, 2, Relu, f64>::torch_init(9);
+    assert_eq!(<Dense<3, 2, Relu, f64> as Network<f64, 3>>::SCRATCH_WIDTH, 0);
+    let x = [[0.25, -0.5, 1.0], [-2.0, 0.75, 0.5]];
+    let mut y = [[0.0; 2]; 2];
+    Network::forward(&single, &x, &mut y, &mut PingPong::<f64, 0, 2>::zeroed());
+    let expected = oracle_layer(&single, &rows_f64(&x), 2, "relu");
+    for (got, want) in y.iter().flatten().zip(&expected) {
+        assert!((got - want).abs() < 1e-14, "{got} vs {want}");
+    }
+    let mut direct = [[0.0; 2]; 2];
     single.forward(&x, &mut direct);
     assert_eq!(y, direct);
 }
@@ -246,7 +251,7 @@ fn estimate<const DOUT: usize, const B: usize>(outputs: [[[f64; DOUT]; B]; 2], t
 /// terms: the outputs carry rounding errors of ~1e-16 (a few ulps of libm's
 /// `tanh` and `exp` included), and dividing their difference by 2ε lifts
 /// that to ~1e-11. Measured: the worst absolute disagreement on these
-/// networks is 1.3e-11; a wrong derivative is off by ~1e-2 or more.
+/// networks is 2.6e-11; a wrong derivative is off by ~1e-2 or more.
 const ABS_FLOOR: f64 = 5e-11;
 
 /// Central differences (ε = 1e-5) of every parameter and every input of
@@ -462,7 +467,19 @@ fn sgd_and_momentum_update_every_parameter() {
 #[test]
 fn backward_overwrites_gradients_and_is_repeatable() {
     let net: Small = Network::torch_init(80);
-    assert_eq!(small_grads(&net), small_grads(&net));
+    let fresh = small_grads(&net);
+    assert_eq!(fresh, small_grads(&net));
+    // Into gradients that hold another batch's: an accumulating backward
+    // would return their sum.
+    let x = [[0.5, -1.0], [1.0, 0.25]];
+    let mut trace = Small::trace::<2>();
+    let mut grads = Small::grads();
+    net.forward_train(&[[2.0, 1.0], [-1.0, 3.0]], &mut trace);
+    net.backward(&[[2.0, 1.0], [-1.0, 3.0]], &mut trace, &[[4.0], [3.0]], &mut grads, None);
+    assert_ne!(grads, fresh);
+    net.forward_train(&x, &mut trace);
+    net.backward(&x, &mut trace, &[[1.0], [-0.5]], &mut grads, None);
+    assert_eq!(grads, fresh);
 }
 
 #[test]

@@ -415,14 +415,20 @@ impl<T: Float, const B: usize, const DIN: usize, const DOUT: usize> Case<T, B, D
             assert!(v.iter().any(|&e| e != T::ZERO), "{name}: tinylinear wrote an all-zero output");
         }
 
+        // Each pass below starts from poisoned outputs (gradients that
+        // accumulate from zero), so that one that forgets to write an
+        // output cannot pass on the answer tinylinear left there.
+        poison(self.dx.as_flattened_mut());
         self.grads.zero();
         self.tinylinear_backward(Update::Accumulate);
         want.check_backward(name, "tinylinear-accumulate", &self.dx[..], &self.grads);
 
-        self.y.as_flattened_mut().fill(T::ZERO);
+        poison(self.y.as_flattened_mut());
         self.reference_forward();
         want.check(name, "reference forward Y", self.y.as_flattened(), &want.y);
-        self.grads.zero();
+        poison(self.dx.as_flattened_mut());
+        poison(self.grads.weight.as_flattened_mut());
+        poison(&mut self.grads.bias);
         self.reference_backward();
         want.check_backward(name, "reference", &self.dx[..], &self.grads);
 
@@ -457,9 +463,14 @@ impl<T: Float, const B: usize, const DIN: usize, const DOUT: usize> Case<T, B, D
     fn clear_flat_outputs(&mut self) {
         let f = &mut self.flat;
         for out in [&mut f.y, &mut f.dx, &mut f.dw, &mut f.db] {
-            out.fill(<T as Element>::from_f64(f64::NAN));
+            poison(out);
         }
     }
+}
+
+/// Fills an output with NaN, which no check accepts.
+fn poison<T: Element>(out: &mut [T]) {
+    out.fill(T::from_f64(f64::NAN));
 }
 
 /// tinylinear's outputs for one shape: what every other implementation must match.
