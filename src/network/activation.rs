@@ -151,15 +151,29 @@ impl<T: Element> Activation<T> for Relu {
 /// assert_eq!([-1.0f32, 3.0, 9.0].map(|z| Relu6::default().apply(z)), [0.0, 3.0, 6.0]);
 /// assert_eq!(Clamp::<-1, 1>.derivative(2.0f64), 0.0);
 /// ```
+///
+/// Bounds the wrong way round do not compile:
+///
+/// ```compile_fail,E0080
+/// use tinylinear::kernel::Epilogue;
+/// use tinylinear::network::Clamp;
+/// let _ = Clamp::<5, 1>.apply(3.0f32);
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Clamp<const LO: i32, const HI: i32>;
 
 /// ReLU6, `min(max(z, 0), 6)`: the clamp MobileNet and CMSIS-NN fuse.
 pub type Relu6 = Clamp<0, 6>;
 
+impl<const LO: i32, const HI: i32> Clamp<LO, HI> {
+    /// Refuses bounds the wrong way round, at compile time.
+    const ORDERED: () = assert!(LO <= HI, "Clamp<LO, HI> needs LO <= HI");
+}
+
 impl<T: Element, const LO: i32, const HI: i32> Epilogue<T> for Clamp<LO, HI> {
     #[inline(always)]
     fn apply(self, value: T) -> T {
+        let () = Self::ORDERED;
         let (lo, hi) = (T::from_f64(f64::from(LO)), T::from_f64(f64::from(HI)));
         if value < lo {
             lo
@@ -175,6 +189,7 @@ impl<T: Element, const LO: i32, const HI: i32> Activation<T> for Clamp<LO, HI> {
     const NAME: &'static str = "clamp";
     #[inline]
     fn derivative(self, pre: T) -> T {
+        let () = Self::ORDERED;
         step(pre, T::from_f64(f64::from(LO)), T::from_f64(f64::from(HI)))
     }
 }
