@@ -1,8 +1,11 @@
 //! Checks the ledger's stack bounds on the build it is compiled for: each
-//! pass runs with just its bound (`FORWARD_STACK_BYTES`,
+//! pass runs with its bound (`FORWARD_STACK_BYTES`,
 //! `backward_stack_bytes(B)`, or a network ledger's) left on its thread's
 //! stack beyond what the same thread needs without the call, and must not
-//! run out. Running out of stack aborts a process, so each try runs in a
+//! run out. The room is made of whole frames of the pile described below
+//! (about a hundred bytes each): the bound rounded up to whole frames, and
+//! the idle thread's depth found to within one, give a pass up to two
+//! frames more than its bound. Running out of stack aborts a process, so each try runs in a
 //! child process: this program started again with the case, the pass and
 //! the depth of a pile of frames that takes up the rest of the stack (see
 //! `descend`).

@@ -7,12 +7,12 @@
 //! ```
 //!
 //! It prints the network's ledger, the loss as it falls, and the accuracy
-//! on every point; it exits with an error if the accuracy stays below
-//! 97 %. Then it writes the trained layers to `l1.bin`, `l2.bin` and
-//! `l3.bin` in `out-dir` (default: `target/spirals`), in the format of
-//! [`tinylinear::bytes`]: the files a firmware bakes in with
-//! `Linear::<2, 32>::from_le_bytes_baked(include_bytes!("l1.bin"))`, as
-//! `examples/firmware` does with its own model.
+//! on every point. Then it writes the trained layers to `l1.bin`, `l2.bin`
+//! and `l3.bin` in `out-dir` (default: `target/spirals`), in the format of
+//! [`tinylinear::bytes`], and reads them back: the files a firmware bakes
+//! in with `Linear::<2, 32>::from_le_bytes_baked(include_bytes!("l1.bin"))`,
+//! as `examples/firmware` does with its own model. Last, it exits with an
+//! error if the accuracy stayed below 97 %.
 
 use std::path::Path;
 use tinylinear::network::{Chain, Dense, Identity, Network, PingPong, Tanh};

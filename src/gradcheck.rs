@@ -87,7 +87,8 @@ fn nudged<T: Element>(theta: T, epsilon: f64) -> (T, T) {
 pub struct Settings {
     /// The perturbation ε.
     pub epsilon: f64,
-    /// Check every `stride`-th entry of each tensor (1 = all of them).
+    /// Check every `stride`-th entry of each tensor (1 = all of them; 0
+    /// counts as 1).
     pub stride: usize,
 }
 

@@ -57,7 +57,9 @@
 //! - `alloc`: `boxed_zeroed` / `boxed_torch_init` constructors that build
 //!   layers too big for any stack (`Linear<4096, 11008>` is 180 MB) directly
 //!   on the heap.
-//! - `std`: host extras; implies `alloc`.
+//! - `std`: implies `alloc`, and turns on `wide`'s `std` feature (its float
+//!   methods through the standard library). Nothing of this crate's own is
+//!   behind it.
 //!
 //! # Numbers
 //!

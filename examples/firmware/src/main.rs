@@ -89,7 +89,7 @@ struct Training {
 const PAINT: u32 = 0x5A17_C0DE;
 /// How far below `main`'s frame the stack is painted.
 const PAINT_BYTES: usize = 8 * 1024;
-/// Words just below `main`'s frame left unpainted, for `paint`'s own frame.
+/// Bytes just below `main`'s frame left unpainted, for `paint`'s own frame.
 const PAINT_GAP: usize = 16;
 
 /// `hprintln!`, left out of the no-panic proof build: semihosting's
