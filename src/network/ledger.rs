@@ -239,11 +239,16 @@ impl NetworkLedger {
         add(deepest, mul(LAYER_CALL_STACK_BYTES, nested_calls))
     }
 
+    /// Bytes of the network's input and output rows at this batch (X and Y,
+    /// or X and dY): a single layer's `forward_ram_bytes`.
+    const fn input_and_output_bytes(&self) -> u64 {
+        budget::forward_ram_bytes(self.batch, self.input_width(), self.output_width(), self.elem_bytes)
+    }
+
     /// Peak activation bytes of inference: X, Y and the two scratch buffers.
     #[must_use]
     pub const fn inference_activation_bytes(&self) -> u64 {
-        let io = add(cost::elements(self.batch, self.input_width()), cost::elements(self.batch, self.output_width()));
-        add(cost::bytes(io, self.elem_bytes), self.scratch_bytes())
+        add(self.input_and_output_bytes(), self.scratch_bytes())
     }
 
     /// Bytes of the training trace: each layer's `Z` and `A`, `2·p·B·Σ d_out`
@@ -263,8 +268,7 @@ impl NetworkLedger {
     /// pass works inside the trace and needs nothing more.
     #[must_use]
     pub const fn training_activation_bytes(&self) -> u64 {
-        let x_dy = add(cost::elements(self.batch, self.input_width()), cost::elements(self.batch, self.output_width()));
-        add(cost::bytes(x_dy, self.elem_bytes), self.trace_bytes())
+        add(self.input_and_output_bytes(), self.trace_bytes())
     }
 }
 
