@@ -5,10 +5,10 @@
 //! run out. The room is made of whole frames of the pile described below
 //! (about a hundred bytes each): the bound rounded up to whole frames, and
 //! the idle thread's depth found to within one, give a pass up to two
-//! frames more than its bound. Running out of stack aborts a process, so each try runs in a
-//! child process: this program started again with the case, the pass and
-//! the depth of a pile of frames that takes up the rest of the stack (see
-//! `descend`).
+//! frames more than its bound. Running out of stack aborts a process, so
+//! each try runs in a child process: this program started again with the
+//! case, the pass and the depth of a pile of frames that takes up the rest
+//! of the stack (see `descend`).
 //!
 //! It also finds the stack each pass needed, to within one of those
 //! frames (about a hundred bytes), and prints it beside the bound.

@@ -38,8 +38,9 @@
 //! than 512 KiB of cache. Past that (`weight_packs`: at 128 × 512 → 512,
 //! say), once the batch has two row tiles, each panel is copied, 512 rows
 //! of W at a time (256 with AVX-512's wider vectors), into a 32 KiB block
-//! (16 KiB on SSE2, whose panels are one vector wide) on the stack, which every row block then reads in order (measured at
-//! 128 × 512 → 512, 256 rows at a time: 55 → 72 GFLOP/s). The group's
+//! (16 KiB on SSE2, whose panels are one vector wide) on the stack, which
+//! every row block then reads in order (measured at 128 × 512 → 512, 256
+//! rows at a time: 55 → 72 GFLOP/s). The group's
 //! first row tile makes the copy: it reads W in place and stores each row
 //! of the panel into the block as its FMAs use it, so that W's wait on
 //! memory overlaps arithmetic instead of stalling a loop that only copies.
