@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes tests/fixtures/note_mlp.txt: the design note's own numpy
 linear_forward / linear_backward, run on a small two-layer MLP, for
-tests/network.rs to compare the crate against.
+tests/it/network.rs to compare the crate against.
 
 Run from the repository root:  python3 scripts/numpy-fixture.py
 

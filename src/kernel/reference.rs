@@ -1,6 +1,6 @@
 //! The scalar reference kernels: the path on targets without SIMD, and the
 //! plain loops the benchmarks time beside the tiles. (The tests hold every
-//! path, these loops too, to an f64 oracle of their own in `tests/common`.)
+//! path, these loops too, to an f64 oracle of their own in `tests/it/common.rs`.)
 //!
 //! Each function is the textbook loop nest of one equation of the design
 //! note, nothing more: no tiling, no unrolling, no reordering tricks. Sums

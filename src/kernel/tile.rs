@@ -1983,6 +1983,9 @@ impl<T: Element, const DOUT: usize> ColumnTile for BiasTile<'_, T, DOUT> {
 }
 
 #[cfg(test)]
+mod coverage;
+
+#[cfg(test)]
 mod tests {
     use super::{PACK_DEPTH, column_tiles, forward_group_rows};
 
@@ -2008,7 +2011,7 @@ mod tests {
         assert_eq!(column_tiles(4, 3), (0, 2));
     }
 
-    /// The batches that tests/kernels.rs runs to cross forward groups do
+    /// The batches that tests/it/kernels.rs runs to cross forward groups do
     /// split into equal groups: two of a packed W (520 → 128 f64 at 131
     /// rows, 512 rows deep per block within 512 KiB; at 259 rows where
     /// blocks are 256 deep) and two of a W read in place (97 → 93 f32 at

@@ -1,4 +1,4 @@
-//! Written by `TINYLINEAR_BLESS=1 cargo test --test firmware_model` in the main
+//! Written by `TINYLINEAR_BLESS=1 cargo test --test it firmware_model` in the main
 //! crate, from an f64 computation on the host. Do not edit.
 
 /// The class each test sample is predicted as.

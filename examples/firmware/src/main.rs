@@ -11,7 +11,7 @@
 //! It prints the predictions, a checksum of all class scores and the loss
 //! before and after the fine-tuning step, and exits 0 only if they equal
 //! `src/expected.rs`. That file is written by the main crate's host test
-//! `tests/firmware_model.rs`, from an f64 computation of the same model that
+//! `tests/it/firmware_model.rs`, from an f64 computation of the same model that
 //! shares none of the crate's kernels. Lines starting with `info:` are
 //! measurements that no host can predict (the stack high-water mark).
 

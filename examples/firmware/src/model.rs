@@ -1,5 +1,5 @@
 //! The demo classifier, shared by the firmware and by the host test that
-//! computes what the firmware must print (`tests/firmware_model.rs` in the
+//! computes what the firmware must print (`tests/it/firmware_model.rs` in the
 //! main crate includes this file with `#[path]`).
 //!
 //! 4 inputs → 16 → ReLU → 16 → ReLU → 3 class scores, trained on the host by

@@ -7,7 +7,7 @@
 //! differs from what it computes; after changing the model, rewrite them with
 //!
 //! ```text
-//! TINYLINEAR_BLESS=1 cargo test --test firmware_model
+//! TINYLINEAR_BLESS=1 cargo test --test it firmware_model
 //! ```
 //!
 //! Scores and losses are compared as integers (scores in 1/1024, losses in
@@ -15,7 +15,7 @@
 //! requires every f64 value to lie at least `MARGIN` of a unit away from a
 //! rounding boundary, and the best class to beat the second by a clear margin.
 
-#[path = "../examples/firmware/src/model.rs"]
+#[path = "../../examples/firmware/src/model.rs"]
 #[allow(dead_code)]
 mod model;
 
@@ -142,7 +142,7 @@ fn compute() -> Expected {
 
 fn expected_rs(e: &Expected) -> String {
     let mut s = String::from(
-        "//! Written by `TINYLINEAR_BLESS=1 cargo test --test firmware_model` in the main\n\
+        "//! Written by `TINYLINEAR_BLESS=1 cargo test --test it firmware_model` in the main\n\
          //! crate, from an f64 computation on the host. Do not edit.\n\n",
     );
     writeln!(s, "/// The class each test sample is predicted as.").unwrap();

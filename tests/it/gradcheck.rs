@@ -1,9 +1,7 @@
 //! The design note's finite-difference test, run on the crate's backward
 //! pass, and run on deliberately broken backward passes to prove it can fail.
 
-mod common;
-
-use common::Data;
+use crate::common::Data;
 use tinylinear::gradcheck::{Report, Settings, check_linear};
 use tinylinear::{Element, Grads, Linear};
 

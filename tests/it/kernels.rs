@@ -2,9 +2,8 @@
 //! oracle in `common`, on many shapes (odd ones included) and batches, for
 //! f32 and f64, with and without bias, accumulating and overwriting.
 
-mod common;
-
-use common::{Data, assert_close, flat};
+use crate::SMALL_BATCHES;
+use crate::common::{self, Data, assert_close, flat};
 use tinylinear::kernel::{self, Epilogue};
 use tinylinear::{Element, Grads, GradsNoBias, Linear, LinearNoBias};
 
@@ -25,14 +24,6 @@ fn assert_same_bits<T: Element>(what: &str, got: &[T], expected: &[T]) {
     for (at, (g, e)) in got.iter().zip(expected).enumerate() {
         assert!(g.to_f64().to_bits() == e.to_f64().to_bits(), "{what}: [{at}] is {g:?}, expected {e:?}");
     }
-}
-
-/// Batches checked for every shape: every one from 0 to 20, and 33.
-const BATCHES: [usize; 22] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 33];
-
-/// Checks every pass of a `DIN → DOUT` layer at every batch in `BATCHES`.
-fn check_shape<T: Element, const DIN: usize, const DOUT: usize>(seed: u64) {
-    check_shape_at::<T, DIN, DOUT>(seed, &BATCHES);
 }
 
 /// Checks every pass of a `DIN → DOUT` layer at each of `batches`.
@@ -110,77 +101,48 @@ fn check_shape_at<T: Element, const DIN: usize, const DOUT: usize>(seed: u64, ba
     }
 }
 
-/// Calls `check_shape` for every (din, dout) pair of the two lists, in f32 and f64.
-macro_rules! check_shapes {
-    ($seed:expr; [$($din:literal),*] by $douts:tt) => {
-        $( check_shapes!(@row $seed; $din; $douts); )*
-    };
-    (@row $seed:expr; $din:literal; [$($dout:literal),*]) => {
-        $(
-            check_shape::<f32, $din, $dout>($seed + $din * 1000 + $dout);
-            check_shape::<f64, $din, $dout>($seed + $din * 1000 + $dout);
-        )*
-    };
+/// Layers with more weights than this are "large": checked at a few batches
+/// each, in tests of their own, so that the test harness runs them beside
+/// the small ones.
+const LARGE: usize = 16 * 1024;
+
+/// Checks every listed shape of `elem_bytes`-byte elements, the large ones
+/// or the others. (Seeds follow the list, whichever shapes run.)
+fn check_listed_shapes(elem_bytes: usize, large: bool) {
+    let mut seed = 0;
+    macro_rules! check {
+        ($elem:ty, $din:literal, $dout:literal, $batches:expr) => {
+            seed += 1;
+            if size_of::<$elem>() == elem_bytes && ($din * $dout > LARGE) == large {
+                check_shape_at::<$elem, $din, $dout>(seed, $batches);
+            }
+        };
+    }
+    kernel_test_shapes!(check);
 }
 
 #[test]
 #[cfg_attr(miri, ignore = "too slow under Miri; the hand-computed tests cover the same code")]
-fn every_shape_up_to_20_matches_the_f64_oracle() {
-    check_shapes!(1; [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]
-        by [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]);
+fn small_f32_layers_match_the_f64_oracle() {
+    check_listed_shapes(4, false);
 }
 
 #[test]
 #[cfg_attr(miri, ignore = "too slow under Miri; the hand-computed tests cover the same code")]
-fn odd_larger_shapes_match_the_f64_oracle() {
-    check_shapes!(2; [1, 7, 31, 33, 63, 65, 127, 129] by [1, 3, 31, 33, 63, 65, 127, 129]);
-    check_shape::<f32, 128, 64>(3);
-    check_shape::<f64, 257, 31>(4);
-    check_shape::<f32, 3, 257>(5);
+fn small_f64_layers_match_the_f64_oracle() {
+    check_listed_shapes(8, false);
 }
 
-/// Large layers take other paths: the forward packs 512-deep blocks of a
-/// panel of W once the panel's rows, read in place, would claim more than
-/// 512 KiB of cache (`d_in` times the power-of-two factor of W's row
-/// spacing), dW packs sixteen 128-deep panels of dY at a time once the batch
-/// makes an in-place tile's lines claim more than 128 KiB, and dX packs
-/// 512-deep blocks of Wᵀ at any size (AVX). Each needs two row tiles.
-/// Shapes and batches here cross a packed block, with ragged rows, inputs
-/// and batches:
-/// - the packed forward: 531 → 256 (f32: a last block 19 deep) and
-///   520 → 128 (f64: 8 deep, and at 131 rows, or 259 where blocks are
-///   256 deep as on AVX-512, two groups of rows sharing one packed block);
-/// - packed dW: those two at 131 rows (two 128-row blocks of dY, the last
-///   3 deep; f64 also at 259, three), and 97 → 1024 (f32) and 43 → 512
-///   (f64), with more panels than one pass packs and a short copy of X at
-///   the end of each row of dW, within one block and across two;
-/// - the same kernels in place, with column tails, and at 400 and 520
-///   rows in several groups of rows: 300 → 70, 261 → 37, 97 → 93,
-///   129 → 129, 61 → 300, 43 → 261, 531 → 70 and 520 → 37;
-/// - dX past one block of Wᵀ: 41 → 603 (f32), 19 → 530 (f64);
-/// - batch 1 row by row (AVX builds: W past L1, rows of more than 8
-///   vectors), with and without column tails: 97 → 1024, 61 → 300 and
-///   43 → 261.
 #[test]
 #[cfg_attr(miri, ignore = "too slow under Miri")]
-fn large_layers_across_block_edges_match_the_f64_oracle() {
-    check_shape_at::<f32, 531, 256>(30, &[12, 13, 131]);
-    check_shape_at::<f64, 520, 128>(31, &[12, 19, 131, 259]);
-    check_shape_at::<f32, 97, 1024>(32, &[1, 32, 65, 131]);
-    check_shape_at::<f64, 43, 512>(33, &[32, 70, 131]);
-    check_shape_at::<f32, 300, 70>(6, &[11, 12, 13, 20, 33, 520]);
-    check_shape_at::<f64, 261, 37>(7, &[12, 14, 19, 300]);
-    check_shape_at::<f32, 129, 129>(8, &[255, 256, 257, 300]);
-    check_shape_at::<f64, 97, 93>(9, &[12, 262]);
-    check_shape_at::<f32, 97, 93>(12, &[400]);
-    check_shape_at::<f32, 61, 300>(13, &[1, 12, 64, 65, 131]);
-    check_shape_at::<f64, 43, 261>(14, &[1, 13, 64, 70]);
-    check_shape_at::<f32, 531, 70>(15, &[12, 13, 33]);
-    check_shape_at::<f64, 520, 37>(16, &[12, 19]);
-    // dX's depth is d_out: blocks of Wᵀ past 512, a ragged last 8 × 8 (or
-    // 4 × 4) transposition, inputs left after the last panel.
-    check_shape_at::<f32, 41, 603>(10, &[7, 8, 12, 13, 31]);
-    check_shape_at::<f64, 19, 530>(11, &[12, 17]);
+fn large_f32_layers_match_the_f64_oracle() {
+    check_listed_shapes(4, true);
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "too slow under Miri")]
+fn large_f64_layers_match_the_f64_oracle() {
+    check_listed_shapes(8, true);
 }
 
 /// Puts NaN, +∞ and −∞ into X, dY and W, spread over rows and columns, and
@@ -288,45 +250,6 @@ fn nan_and_infinity_propagate_as_ieee_says() {
     assert_eq!(grads.bias[1], 3.0);
 }
 
-#[test]
-fn mismatched_run_time_batches_are_refused_without_writing() {
-    use tinylinear::Error;
-    let layer = Linear::<2, 3>::torch_init(9);
-    let x = [[1.0, 2.0]; 4];
-
-    let mut y = [[-1.0; 3]; 3];
-    assert_eq!(layer.forward_slice(&x, &mut y), Err(Error::BatchMismatch { argument: "y", expected: 4, found: 3 }));
-    assert_eq!(y, [[-1.0; 3]; 3]);
-
-    let good_dy = [[1.0; 3]; 4];
-    let mut good_dx = [[-1.0; 2]; 4];
-    let mut grads = Grads::new([[9.0; 3]; 2], [9.0; 3]);
-    let untouched = grads.clone();
-    let short_dy = [[1.0; 3]; 3];
-    let mut long_dx = [[-1.0; 2]; 5];
-    assert_eq!(
-        layer.backward_slice(&x, &short_dy, &mut good_dx, &mut grads),
-        Err(Error::BatchMismatch { argument: "dy", expected: 4, found: 3 })
-    );
-    assert_eq!(
-        layer.backward_overwrite_slice(&x, &good_dy, &mut long_dx, &mut grads),
-        Err(Error::BatchMismatch { argument: "dx", expected: 4, found: 5 })
-    );
-    assert_eq!(good_dx, [[-1.0; 2]; 4]);
-    assert_eq!(long_dx, [[-1.0; 2]; 5]);
-    assert_eq!(grads, untouched);
-
-    let no_bias = LinearNoBias::<2, 3>::torch_init(9);
-    let mut grads_nb = GradsNoBias::zeroed();
-    assert!(no_bias.forward_slice(&x, &mut y).is_err());
-    assert!(no_bias.backward_slice(&x, &short_dy, &mut good_dx, &mut grads_nb).is_err());
-    assert!(no_bias.backward_overwrite_slice(&x, &good_dy, &mut long_dx, &mut grads_nb).is_err());
-    assert_eq!(grads_nb, GradsNoBias::zeroed());
-
-    let message = format!("{}", Error::BatchMismatch { argument: "dy", expected: 4, found: 3 });
-    assert_eq!(message, "batch mismatch: `dy` has 3 rows but `x` has 4");
-}
-
 /// `kernel::backward_input_and_weight` against `backward_input` then
 /// `backward_weight`, bit for bit, for batches where `x`, `dy` and `dx`
 /// disagree: each equation keeps to the rows its own arguments share.
@@ -388,128 +311,4 @@ fn one_pass_backward_equals_the_two_passes_for_any_batches() {
         check_one_pass_backward::<f32, 33, 257>(7);
         check_one_pass_backward::<f64, 43, 261>(8);
     }
-}
-
-#[test]
-fn const_batch_and_run_time_batch_agree_exactly() {
-    let mut data = Data::new(11);
-    let layer: Linear<5, 3> = Linear::new(data.matrix(), data.array());
-    let x: [[f32; 5]; 6] = data.matrix();
-    let dy: [[f32; 3]; 6] = data.matrix();
-    let (mut y_const, mut y_slice) = ([[0.0; 3]; 6], [[0.0; 3]; 6]);
-    layer.forward(&x, &mut y_const);
-    layer.forward_slice(&x, &mut y_slice).unwrap();
-    assert_eq!(y_const, y_slice);
-
-    let (mut dx_const, mut dx_slice) = ([[0.0; 5]; 6], [[0.0; 5]; 6]);
-    let (mut g_const, mut g_slice) = (Grads::zeroed(), Grads::zeroed());
-    layer.backward(&x, &dy, &mut dx_const, &mut g_const);
-    layer.backward_slice(&x, &dy, &mut dx_slice, &mut g_slice).unwrap();
-    assert_eq!((dx_const, &g_const), (dx_slice, &g_slice));
-
-    // Accumulating onto zeros is overwriting; accumulating twice is doubling, bit for bit.
-    let mut g_over = Grads::new([[1.0; 3]; 5], [1.0; 3]);
-    layer.backward_overwrite(&x, &dy, &mut dx_const, &mut g_over);
-    assert_eq!(g_over, g_const);
-    layer.backward(&x, &dy, &mut dx_const, &mut g_const);
-    assert!(g_const.weight.iter().flatten().zip(g_over.weight.iter().flatten()).all(|(a, b)| *a == 2.0 * b));
-    assert!(g_const.bias.iter().zip(&g_over.bias).all(|(a, b)| *a == 2.0 * b));
-}
-
-#[test]
-fn from_torch_is_one_transpose() {
-    // nn.Linear(3, 2).weight is 2 × 3: row j holds the weights into output j.
-    let torch_weight = [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]];
-    let layer = Linear::<3, 2, f64>::from_torch(&torch_weight, &[0.5, -0.5]);
-    for (k, row) in layer.weight.iter().enumerate() {
-        for (j, &w) in row.iter().enumerate() {
-            assert_eq!(w, torch_weight[j][k]);
-        }
-    }
-    // What PyTorch computes, x·Wᵀ + b, written out with its own layout:
-    let x = [[1.0, 0.0, -1.0]];
-    let torch_y: Vec<f64> =
-        (0..2).map(|j| (0..3).map(|k| x[0][k] * torch_weight[j][k]).sum::<f64>() + [0.5, -0.5][j]).collect();
-    let mut y = [[0.0; 2]];
-    layer.forward(&x, &mut y);
-    assert_eq!(y[0].to_vec(), torch_y);
-    assert_eq!(LinearNoBias::<3, 2, f64>::from_torch(&torch_weight).weight, layer.weight);
-}
-
-#[test]
-fn torch_init_is_seeded_bounded_and_uniform() {
-    const DIN: usize = 64;
-    let layer = Linear::<DIN, 32, f64>::torch_init(2024);
-    assert_eq!(layer, Linear::<DIN, 32, f64>::torch_init(2024));
-    assert_ne!(layer, Linear::<DIN, 32, f64>::torch_init(2025));
-    let bound = 1.0 / (DIN as f64).sqrt(); // 0.125
-    let values: Vec<f64> = layer.weight.iter().flatten().chain(&layer.bias).copied().collect();
-    assert!(values.iter().all(|v| v.abs() <= bound));
-    // U(−a, a) has mean 0 and variance a²/3; with 2,080 draws the sample
-    // statistics land well inside these bands.
-    let n = values.len() as f64;
-    let mean = values.iter().sum::<f64>() / n;
-    let variance = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
-    assert!(mean.abs() < 0.01 * bound * 3.0, "mean {mean}");
-    assert!((variance / (bound * bound / 3.0) - 1.0).abs() < 0.1, "variance {variance}");
-    // Both halves of the interval are used.
-    assert!(values.iter().any(|v| *v < -0.9 * bound) && values.iter().any(|v| *v > 0.9 * bound));
-
-    // f32 and bias-free layers draw the same sequence.
-    let small = Linear::<DIN, 32, f32>::torch_init(2024);
-    assert!(small.weight.iter().flatten().zip(layer.weight.iter().flatten()).all(|(a, b)| *a == *b as f32));
-    assert_eq!(LinearNoBias::<DIN, 32, f64>::torch_init(2024).weight, layer.weight);
-}
-
-#[test]
-fn sgd_step_moves_against_the_gradient() {
-    let mut layer = Linear::<2, 2, f64>::new([[1.0, 2.0], [3.0, 4.0]], [0.5, -0.5]);
-    let grads = Grads::new([[1.0, -1.0], [0.5, 0.0]], [2.0, -2.0]);
-    layer.sgd_step(&grads, 0.5);
-    assert_eq!(layer.weight, [[0.5, 2.5], [2.75, 4.0]]);
-    assert_eq!(layer.bias, [-0.5, 0.5]);
-
-    let mut no_bias = LinearNoBias::<2, 2, f64>::new([[1.0, 2.0], [3.0, 4.0]]);
-    let mut grads_nb = GradsNoBias::zeroed();
-    grads_nb.weight = grads.weight;
-    no_bias.sgd_step(&grads_nb, 0.5);
-    assert_eq!(no_bias.weight, layer.weight);
-}
-
-#[test]
-fn sgd_on_a_linear_regression_reduces_the_loss() {
-    // Fit y = x·W* + b* from a random start: the loss must fall steadily.
-    let mut data = Data::new(5);
-    let teacher: Linear<4, 2, f64> = Linear::new(data.matrix(), data.array());
-    let mut student = Linear::<4, 2, f64>::torch_init(1);
-    let x: [[f64; 4]; 16] = data.matrix();
-    let mut target = [[0.0; 2]; 16];
-    teacher.forward(&x, &mut target);
-
-    let mut losses = Vec::new();
-    let (mut y, mut dy, mut dx, mut grads) = ([[0.0; 2]; 16], [[0.0; 2]; 16], [[0.0; 4]; 16], Grads::zeroed());
-    for _ in 0..200 {
-        student.forward(&x, &mut y);
-        losses.push(tinylinear::gradcheck::half_squared_error(&y, &target) / 16.0);
-        for r in 0..16 {
-            for j in 0..2 {
-                dy[r][j] = (y[r][j] - target[r][j]) / 16.0;
-            }
-        }
-        student.backward_overwrite(&x, &dy, &mut dx, &mut grads);
-        student.sgd_step(&grads, 0.5);
-    }
-    assert!(losses.windows(2).all(|w| w[1] <= w[0]), "loss rose");
-    assert!(losses[199] < 1e-3 * losses[0], "loss {} -> {}", losses[0], losses[199]);
-}
-
-#[test]
-fn zeroing_gradients_in_place() {
-    let mut grads = Grads::<3, 2>::new([[1.0; 2]; 3], [2.0; 2]);
-    grads.zero();
-    assert_eq!(grads, Grads::zeroed());
-    let mut grads_nb = GradsNoBias::<3, 2>::zeroed();
-    grads_nb.weight[2][1] = 4.0;
-    grads_nb.zero();
-    assert_eq!(grads_nb, GradsNoBias::default());
 }

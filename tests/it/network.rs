@@ -3,9 +3,7 @@
 //! gradient checks through the activations (and mutations they catch),
 //! SGD and momentum, the ledger, and the note's numpy fixture.
 
-mod common;
-
-use common::Data;
+use crate::common::{self, Data};
 use tinylinear::gradcheck::{central_difference, half_squared_error, relative_error};
 use tinylinear::kernel::Epilogue;
 use tinylinear::mlp;
@@ -580,7 +578,7 @@ fn deep_trace<N: Network<f64, 2, Output = [f64; 2]>>(_: &N) -> (N::Trace<3>, fn(
 
 /// The arrays of `tests/fixtures/note_mlp.txt`, by name.
 fn fixture() -> std::collections::HashMap<String, (usize, usize, Vec<f64>)> {
-    let text = include_str!("fixtures/note_mlp.txt");
+    let text = include_str!("../fixtures/note_mlp.txt");
     let mut arrays = std::collections::HashMap::new();
     let mut lines = text.lines().filter(|l| !l.starts_with('#'));
     while let Some(header) = lines.next() {

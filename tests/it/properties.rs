@@ -3,11 +3,10 @@
 //! rounding bound of `common::assert_close` (`n·ε·Σ|terms|`).
 //!
 //! Widths are const generics, so "random shapes" means a random pick from
-//! a grid of compiled shapes, with a random run-time batch.
+//! the kernel tests' list of compiled shapes, with a random run-time batch.
 
-mod common;
-
-use common::{assert_close, flat};
+use crate::SMALL_BATCHES;
+use crate::common::{self, assert_close, flat};
 use proptest::prelude::*;
 use tinylinear::{Element, Grads, Linear};
 
@@ -42,17 +41,22 @@ fn agrees_with_f64<T: Element, const DIN: usize, const DOUT: usize>(values: &[f6
     assert_close("db accumulated", &grads.bias, &common::backward_bias(&dyf, Some(&old_b), batch, DOUT));
 }
 
-/// Widths the property tests pick from: around small tiles, and odd.
-const WIDTHS: [usize; 7] = [1, 3, 4, 8, 13, 16, 33];
+/// A layer check for one compiled shape: `agrees_with_f64` at its types.
+type Check = fn(&[f64], usize);
 
-/// Dispatches a run-time (din, dout) pick from `WIDTHS` to the compiled shape.
-macro_rules! dispatch {
-    ($t:ty, $din:expr, $dout:expr, $values:expr, $batch:expr; [$($d:literal),*]) => {
-        match $din { $( $d => dispatch!(@dout $t, $d, $dout, $values, $batch; [1, 3, 4, 8, 13, 16, 33]), )* _ => unreachable!() }
-    };
-    (@dout $t:ty, $din:literal, $dout:expr, $values:expr, $batch:expr; [$($d:literal),*]) => {
-        match $dout { $( $d => agrees_with_f64::<$t, $din, $d>($values, $batch), )* _ => unreachable!() }
-    };
+/// `agrees_with_f64` for every small listed shape (those the kernel tests
+/// check at every batch, whose kernels they have compiled already) of `elem_bytes`-byte elements.
+fn small_shapes(elem_bytes: usize) -> Vec<Check> {
+    let mut checks: Vec<Check> = Vec::new();
+    macro_rules! collect {
+        ($elem:ty, $din:literal, $dout:literal, $batches:expr) => {
+            if size_of::<$elem>() == elem_bytes && $batches.len() == SMALL_BATCHES.len() {
+                checks.push(agrees_with_f64::<$elem, $din, $dout>);
+            }
+        };
+    }
+    kernel_test_shapes!(collect);
+    checks
 }
 
 /// Values in a wide dynamic range, with exact zeros and ±1 mixed in.
@@ -71,21 +75,19 @@ proptest! {
 
     #[test]
     fn f32_layers_agree_with_f64(
-        din in prop::sample::select(WIDTHS.to_vec()),
-        dout in prop::sample::select(WIDTHS.to_vec()),
+        check in prop::sample::select(small_shapes(4)),
         batch in 0usize..20,
         values in prop::collection::vec(value(), 1..64),
     ) {
-        dispatch!(f32, din, dout, &values, batch; [1, 3, 4, 8, 13, 16, 33]);
+        check(&values, batch);
     }
 
     #[test]
     fn f64_layers_agree_with_f64(
-        din in prop::sample::select(WIDTHS.to_vec()),
-        dout in prop::sample::select(WIDTHS.to_vec()),
+        check in prop::sample::select(small_shapes(8)),
         batch in 0usize..20,
         values in prop::collection::vec(value(), 1..64),
     ) {
-        dispatch!(f64, din, dout, &values, batch; [1, 3, 4, 8, 13, 16, 33]);
+        check(&values, batch);
     }
 }
