@@ -1,6 +1,7 @@
 //! The layer's forward and backward passes against the independent f64
-//! oracle in `common`, on many shapes (odd ones included) and batches, for
-//! f32 and f64, with and without bias, accumulating and overwriting.
+//! oracle in `common`, on the shapes and batches of `kernel_test_shapes!`
+//! (chosen by the tile and vector edges they cross, odd widths among them),
+//! for f32 and f64, with and without bias, accumulating and overwriting.
 
 use crate::SMALL_BATCHES;
 use crate::common::{self, Data, assert_close, flat};
