@@ -69,7 +69,9 @@
 //!
 //! # MSRV
 //!
-//! Rust 1.92 (for `Box::new_zeroed`, used by the `alloc` constructors).
+//! Rust 1.92 (for `Box::new_zeroed`, used by the `alloc` constructors). It rises
+//! only in a release that changes the minor version (a new 0.y before 1.0),
+//! and the changelog says so.
 
 #![no_std]
 #![deny(unsafe_code)]
