@@ -74,6 +74,7 @@
 //! and the changelog says so.
 
 #![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 #![warn(clippy::must_use_candidate)]
