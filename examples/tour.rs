@@ -1,4 +1,4 @@
-//! A tour of tinylinear on the design note's worked example: batch 32, 128 → 64.
+//! A tour of tinylinear on the worked example of docs/linear-layer.md: batch 32, 128 → 64.
 //!
 //! Prints the shape ledger, runs a forward and a backward pass, checks the
 //! gradients against central differences, and names the kernel path.
@@ -48,8 +48,8 @@ fn main() {
     let after = tinylinear::gradcheck::half_squared_error(&y, &target);
     println!("sgd:      one step at lr 1e-4 takes the loss from {loss:.6} to {after:.6}\n");
 
-    // The note's finite-difference test.
-    println!("gradient check, f64, ε = 1e-5 (the note: rel < 1e-7 means right, ≥ 1e-2 means a bug):");
+    // The finite-difference test of docs/linear-layer.md.
+    println!("gradient check, f64, ε = 1e-5 (docs/linear-layer.md: rel < 1e-7 means right, ≥ 1e-2 means a bug):");
     let layer64 = Linear::<128, 64, f64>::torch_init(1);
     let x64 = x.map(|row| row.map(f64::from));
     let target64 = [[0.25f64; 64]; B];
@@ -69,7 +69,7 @@ fn main() {
     let f32_agrees = report.max_relative_error() < 1e-2;
     println!("  => worst {:.2e}: {}", report.max_relative_error(), verdict(f32_agrees));
 
-    println!("\nAt scale (the note's Llama-style MLP projection, 4096 → 11008, f32):");
+    println!("\nAt scale (a Llama-style MLP projection, 4096 → 11008, f32):");
     type Mlp = Linear<4096, 11008>;
     println!("  parameters {} = {} bytes", Mlp::PARAMS, Mlp::PARAM_BYTES);
     println!("  output activation at sequence length 2048: {} bytes", Mlp::output_bytes(2048));

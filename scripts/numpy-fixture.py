@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes tests/fixtures/note_mlp.txt: the design note's own numpy
+"""Writes tests/fixtures/note_mlp.txt: the model of docs/linear-layer.md in numpy:
 linear_forward / linear_backward, run on a small two-layer MLP, for
 tests/it/network.rs to compare the crate against.
 

@@ -55,7 +55,7 @@ pub trait Element:
     const ZERO: Self;
     /// Multiplicative identity, `1.0`.
     const ONE: Self;
-    /// Size of one element in bytes (`p` in the design note).
+    /// Size of one element in bytes (`p` in the cost formulas of `docs/linear-layer.md`).
     const BYTES: usize;
     /// Machine epsilon: the gap between 1.0 and the next representable value.
     const EPSILON: Self;

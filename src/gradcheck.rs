@@ -1,4 +1,4 @@
-//! The design note's finite-difference test: does the analytic gradient
+//! The finite-difference test of `docs/linear-layer.md`: does the analytic gradient
 //! predict how the loss moves when one number moves?
 //!
 //! For a loss `L = ½ Σ (Y − target)²` (computed in `f64`, so `dY = Y − target`),
@@ -15,12 +15,12 @@
 //! numerator is summed term by term, `½ Σ (y⁺ − y⁻)(y⁺ + y⁻ − 2t)`, which is
 //! the same difference without subtracting two large, nearly equal losses.
 //!
-//! Thresholds, from the note: in f64 with ε = 1e-5, `rel < 1e-7` means the
-//! gradient is right and `rel ≈ 1e-2` or worse means a bug (a sign error, a
-//! missing batch sum, a transpose). f32 rounding in the forward pass swamps
-//! small differences, so an f32 check needs a larger ε ([`Settings::F32`])
-//! and the note's looser bound, `rel < 1e-2`; the f64 check is the one that
-//! proves the math.
+//! Thresholds, from `docs/linear-layer.md`: in f64 with ε = 1e-5,
+//! `rel < 1e-7` means the gradient is right and `rel ≈ 1e-2` or worse means
+//! a bug (a sign error, a missing batch sum, a transpose). f32 rounding in
+//! the forward pass swamps small differences, so an f32 check needs a
+//! larger ε ([`Settings::F32`]) and the looser bound given there,
+//! `rel < 1e-2`; the f64 check is the one that proves the math.
 //!
 //! Everything here is `no_std`: the check can run on the device itself.
 //!
@@ -61,7 +61,7 @@ pub fn relative_error(analytic: f64, numeric: f64) -> f64 {
     (analytic - numeric).abs() / scale
 }
 
-/// The note's central difference of `loss` at θ: `(L(θ+ε) − L(θ−ε)) / (2ε)`,
+/// The central difference of `loss` at θ: `(L(θ+ε) − L(θ−ε)) / (2ε)`,
 /// where `2ε` is the gap between the two perturbed values as stored in `T`.
 ///
 /// # Examples
@@ -93,13 +93,14 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// The note's double-precision setting: ε = 1e-5, every entry.
+    /// The double-precision setting of `docs/linear-layer.md`: ε = 1e-5, every entry.
     pub const F64: Self = Self { epsilon: 1e-5, stride: 1 };
     /// A single-precision setting: ε = 0.1, every entry. The loss is exactly
     /// quadratic in any one entry, so a central difference has no truncation
     /// error at any ε, and a large ε lifts the loss change above f32
-    /// rounding noise (at the note's ε = 1e-2 that noise reaches rel ≈ 5e-2
-    /// on gradients near zero; at 0.1 it stays below 5e-3).
+    /// rounding noise (at ε = 1e-2, the larger f32 step that
+    /// `docs/linear-layer.md` gives, that noise reaches rel ≈ 5e-2 on
+    /// gradients near zero; at 0.1 it stays below 5e-3).
     pub const F32: Self = Self { epsilon: 1e-1, stride: 1 };
 
     /// The same setting, checking only every `stride`-th entry.
@@ -231,7 +232,7 @@ pub fn check_linear<T: Element, const DIN: usize, const DOUT: usize, const B: us
 /// Mathematically the same difference; numerically far better, because it
 /// never subtracts two large losses that agree in most of their digits
 /// (in f64 that cancellation alone costs ~1e-5 relative error on the
-/// note's 32 × 128 × 64 example).
+/// worked example, 32 × 128 × 64).
 fn loss_change<T: Element, const DOUT: usize>(y_up: &[[T; DOUT]], y_down: &[[T; DOUT]], target: &[[T; DOUT]]) -> f64 {
     let mut change = 0.0;
     for ((up_row, down_row), t_row) in y_up.iter().zip(y_down).zip(target) {

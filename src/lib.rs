@@ -16,7 +16,7 @@
 //! # Design
 //!
 //! - **The layer** ([`Linear`], [`LinearNoBias`], their [`Grads`]) owns plain
-//!   arrays in the note's layout and is `const`-constructible, so a
+//!   arrays in the d_in × d_out layout of `docs/linear-layer.md` and is `const`-constructible, so a
 //!   `static` layer sits in flash.
 //! - **The ledger** ([`ledger`]) knows what a layer holds and costs —
 //!   parameters, bytes, FLOPs, memory traffic, activation memory — as
@@ -30,7 +30,7 @@
 //!   holds the plain scalar loops: the oracle every tiled kernel is tested
 //!   against, and the path on targets without SIMD. [`BACKEND`] names the
 //!   path compiled in.
-//! - **The proof** ([`gradcheck`]) is the note's finite-difference test,
+//! - **The proof** ([`gradcheck`]) is the finite-difference test of `docs/linear-layer.md`,
 //!   `no_std` like the rest.
 //!
 //! # Example

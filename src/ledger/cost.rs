@@ -1,4 +1,4 @@
-//! The design note's first-order cost formulas, as `const fn`s.
+//! The first-order cost formulas of `docs/linear-layer.md`, as `const fn`s.
 //!
 //! # Conventions
 //!
@@ -21,7 +21,7 @@
 //!
 //! ```
 //! use tinylinear::ledger::cost;
-//! // The note's worked example: batch 32, 128 -> 64, f32.
+//! // The worked example of docs/linear-layer.md: batch 32, 128 -> 64, f32.
 //! assert_eq!(cost::params(128, 64, true), 8_256);
 //! assert_eq!(cost::forward_flops(32, 128, 64), 524_288);
 //! assert_eq!(cost::forward_traffic_elements(32, 128, 64, true) * 4, 57_600);

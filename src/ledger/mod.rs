@@ -1,8 +1,8 @@
 //! The shape ledger: what a layer holds and costs, known before it runs.
 //!
 //! [`cost`] has the formulas as `const fn`s over plain numbers; [`Ledger`]
-//! binds them to one layer shape and one batch size and prints the design
-//! note's table through `core::fmt`, without allocating. Every layer type
+//! binds them to one layer shape and one batch size and prints the table of
+//! `docs/linear-layer.md` through `core::fmt`, without allocating. Every layer type
 //! also exposes the same numbers as associated consts (`Linear::<128, 64>::PARAMS`).
 //!
 //! # Examples
@@ -20,7 +20,7 @@ pub mod cost;
 
 use core::fmt::{self, Display, Formatter, Write as _};
 
-/// One layer shape at one batch size: every count of the design note's ledger.
+/// One layer shape at one batch size: every count of the shape ledger in `docs/linear-layer.md`.
 ///
 /// Build it with `Linear::<DIN, DOUT, T>::ledger(batch)` (or the bias-free
 /// layer's), or directly with [`Ledger::new`]. `Display` prints the table.

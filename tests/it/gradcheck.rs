@@ -1,13 +1,13 @@
-//! The design note's finite-difference test, run on the crate's backward
+//! The finite-difference test of `docs/linear-layer.md`, run on the crate's backward
 //! pass, and run on deliberately broken backward passes to prove it can fail.
 
 use crate::common::Data;
 use tinylinear::gradcheck::{Report, Settings, check_linear};
 use tinylinear::{Element, Grads, Linear};
 
-/// The note: with ε = 1e-5 in f64, `rel < 1e-7` means the gradient is right.
+/// `docs/linear-layer.md`: with ε = 1e-5 in f64, `rel < 1e-7` means the gradient is right.
 const F64_PASS: f64 = 1e-7;
-/// The note: `rel ≈ 1e-2` or worse signals a bug.
+/// `docs/linear-layer.md`: `rel ≈ 1e-2` or worse signals a bug.
 const BUG: f64 = 1e-2;
 
 /// A layer as PyTorch would initialise it, with an input and a target
@@ -67,7 +67,7 @@ fn f64_sample_of_the_worked_example() {
     assert_eq!(reports[0].weight.checked, 128 * 64 / 23 + 1);
 }
 
-/// f32: the note's looser threshold. With ε = 0.1 ([`Settings::F32`]) the
+/// f32: the looser threshold. With ε = 0.1 ([`Settings::F32`]) the
 /// worst entries measured on these shapes are ~3e-3 (gradients near zero,
 /// where every f32 rounding of Y shows); correct code stays below 1e-2.
 const F32_PASS: f64 = 1e-2;
@@ -82,7 +82,7 @@ fn f32_every_entry_with_a_looser_bound() {
     assert_all_below(&check_own::<f32, 128, 64, 32>(7, s.every(23)), F32_PASS, "f32 B32 128->64");
 }
 
-// ---- The check must catch the note's classic bugs. ----
+// ---- The check must catch the classic bugs. ----
 
 /// A square layer, so that a transposed dW still has the right type.
 type Square = Linear<6, 6, f64>;

@@ -1,5 +1,5 @@
-//! The design note's numbers, pinned. Every expected value below is copied
-//! from `SEED-NOTES.md` (or is its formula written out by hand), never
+//! The numbers of `docs/linear-layer.md`, pinned. Every expected value below
+//! is copied from there (or is its formula written out by hand), never
 //! produced by the crate. The `const` items make a wrong number a compile
 //! error; `.ci/run` also runs this file on a 32-bit target.
 
@@ -9,7 +9,7 @@ use tinylinear::ledger::budget;
 use tinylinear::network::{LAYER_CALL_STACK_BYTES, LayerRow, NetworkLedger};
 use tinylinear::{Ledger, Linear, LinearNoBias};
 
-/// The note's worked example: batch 32, d_in 128, d_out 64, f32.
+/// The worked example of `docs/linear-layer.md`: batch 32, d_in 128, d_out 64, f32.
 type Example = Linear<128, 64>;
 const B: usize = 32;
 
@@ -23,7 +23,7 @@ const _: () = {
     assert!(Example::PARAM_BYTES <= 64 * 1024); // the README's firmware budget line
 };
 
-// The note's scale-up examples, in const context; past 2³² on purpose.
+// Its examples at scale, in const context; past 2³² on purpose.
 const _: () = {
     type Mlp = Linear<4096, 11008>;
     assert!(Mlp::PARAMS == 45_099_776);

@@ -1,7 +1,7 @@
 //! Networks: activations against f64 formulas and central differences,
 //! fused against unfused, whole-network forward against an f64 oracle,
 //! gradient checks through the activations (and mutations they catch),
-//! SGD and momentum, the ledger, and the note's numpy fixture.
+//! SGD and momentum, the ledger, and the numpy fixture of `scripts/numpy-fixture.py`.
 
 use crate::common::{self, Data};
 use tinylinear::gradcheck::{central_difference, half_squared_error, relative_error};
@@ -12,9 +12,9 @@ use tinylinear::network::{
 };
 use tinylinear::{Element, Linear};
 
-/// The note: with ε = 1e-5 in f64, `rel < 1e-7` means the gradient is right.
+/// `docs/linear-layer.md`: with ε = 1e-5 in f64, `rel < 1e-7` means the gradient is right.
 const F64_PASS: f64 = 1e-7;
-/// The note: `rel ≈ 1e-2` or worse signals a bug.
+/// `docs/linear-layer.md`: `rel ≈ 1e-2` or worse signals a bug.
 const BUG: f64 = 1e-2;
 
 // ---------------------------------------------------------------- activations
@@ -236,10 +236,10 @@ fn loss_change<const DOUT: usize, const B: usize>(
     change
 }
 
-/// The note's ε.
+/// The f64 step of `docs/linear-layer.md`.
 const EPSILON: f64 = 1e-5;
 
-/// The note's central difference of `L` from the outputs `y(θ ± ε)`.
+/// The central difference of `L` from the outputs `y(θ ± ε)`.
 fn estimate<const DOUT: usize, const B: usize>(outputs: [[[f64; DOUT]; B]; 2], target: &[[f64; DOUT]; B]) -> f64 {
     let [up, down] = outputs;
     loss_change(&up, &down, target) / (2.0 * EPSILON)
@@ -328,13 +328,13 @@ impl Check {
         self.checked += 1;
     }
 
-    /// The note's criterion, with gradients near zero judged by the floor;
+    /// The criterion of `docs/linear-layer.md`, with gradients near zero judged by the floor;
     /// at most `1/20` of the entries may lean on it.
     fn passes(&self) -> bool {
         self.worst_above_floor < F64_PASS && self.at_floor * 20 <= self.checked
     }
 
-    /// A bug: some entry is off by the note's `1e-2` and well above the floor.
+    /// A bug: some entry is off by the `1e-2` that signals a bug and well above the floor.
     fn fails(&self) -> bool {
         self.worst_above_floor.is_nan() || self.worst_above_floor >= BUG
     }
