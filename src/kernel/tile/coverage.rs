@@ -208,7 +208,7 @@ struct Reach {
     outputs: BTreeSet<usize>,
     /// Widths of X (and dX; rows of W and dW).
     inputs: BTreeSet<usize>,
-    /// Batches of the small shapes (those checked at every batch).
+    /// Batches of the small shapes (those checked at every small batch).
     batches: BTreeSet<usize>,
     /// Batches at which the forward packs W, of a shape that packs it.
     packing_batches: BTreeSet<usize>,
@@ -220,7 +220,7 @@ impl Reach {
     fn add<T: Element, const DIN: usize, const DOUT: usize>(&mut self, batches: &[usize]) {
         self.outputs.insert(DOUT);
         self.inputs.insert(DIN);
-        let small = batches.len() > 8;
+        let small = batches == SMALL_BATCHES;
         for &rows in batches {
             self.paths.extend(paths::<T, DIN, DOUT>(rows));
             if small {
@@ -230,10 +230,8 @@ impl Reach {
                 self.packing_batches.insert(rows);
             }
         }
-        let packs = |rows: &usize| weight_gradient_packs::<T, DIN, DOUT>(*rows);
-        if let (Some(first), Some(last)) = (batches.iter().position(packs), batches.iter().rposition(|r| !packs(r))) {
-            self.weight_packing_crossed |= last < first;
-        }
+        let packs = |rows: usize| weight_gradient_packs::<T, DIN, DOUT>(rows);
+        self.weight_packing_crossed |= batches.iter().any(|&b| packs(b) && batches.iter().any(|&a| a < b && !packs(a)));
     }
 
     /// The reach of every listed shape of `T`.
