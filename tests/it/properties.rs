@@ -41,17 +41,19 @@ fn agrees_with_f64<T: Element, const DIN: usize, const DOUT: usize>(values: &[f6
     assert_close("db accumulated", &grads.bias, &common::backward_bias(&dyf, Some(&old_b), batch, DOUT));
 }
 
-/// A layer check for one compiled shape: `agrees_with_f64` at its types.
-type Check = fn(&[f64], usize);
+/// One compiled shape, named (as a failing case prints it), and
+/// `agrees_with_f64` at its types.
+type Check = (&'static str, fn(&[f64], usize));
 
-/// `agrees_with_f64` for every small listed shape (those the kernel tests
-/// check at every batch, whose kernels they have compiled already) of `elem_bytes`-byte elements.
+/// Every small listed shape of `elem_bytes`-byte elements: those the
+/// kernel tests check at every batch, whose kernels they compile already.
 fn small_shapes(elem_bytes: usize) -> Vec<Check> {
     let mut checks: Vec<Check> = Vec::new();
     macro_rules! collect {
         ($elem:ty, $din:literal, $dout:literal, $batches:expr) => {
-            if size_of::<$elem>() == elem_bytes && $batches.len() == SMALL_BATCHES.len() {
-                checks.push(agrees_with_f64::<$elem, $din, $dout>);
+            if size_of::<$elem>() == elem_bytes && $batches[..] == SMALL_BATCHES[..] {
+                let name = concat!(stringify!($elem), " ", stringify!($din), " -> ", stringify!($dout));
+                checks.push((name, agrees_with_f64::<$elem, $din, $dout>));
             }
         };
     }
@@ -75,7 +77,7 @@ proptest! {
 
     #[test]
     fn f32_layers_agree_with_f64(
-        check in prop::sample::select(small_shapes(4)),
+        (_shape, check) in prop::sample::select(small_shapes(4)),
         batch in 0usize..20,
         values in prop::collection::vec(value(), 1..64),
     ) {
@@ -84,7 +86,7 @@ proptest! {
 
     #[test]
     fn f64_layers_agree_with_f64(
-        check in prop::sample::select(small_shapes(8)),
+        (_shape, check) in prop::sample::select(small_shapes(8)),
         batch in 0usize..20,
         values in prop::collection::vec(value(), 1..64),
     ) {
