@@ -13,7 +13,7 @@ generated file is committed.
 import numpy as np
 
 
-# The note's functions, as it states them (weights stored d_in x d_out).
+# The model's functions, as docs/linear-layer.md states them (weights stored d_in x d_out).
 def linear_forward(X: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
     assert X.ndim == 2
     assert W.ndim == 2
