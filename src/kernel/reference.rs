@@ -2,8 +2,8 @@
 //! plain loops the benchmarks time beside the tiles. (The tests hold every
 //! path, these loops too, to an f64 oracle of their own in `tests/it/common.rs`.)
 //!
-//! Each function is the textbook loop nest of one equation of the design
-//! note, nothing more: no tiling, no unrolling, no reordering tricks. Sums
+//! Each function is the textbook loop nest of one equation of
+//! `docs/linear-layer.md`, nothing more: no tiling, no unrolling, no reordering tricks. Sums
 //! run in the element type `T`, in the order the loops state, with a
 //! separate multiply and add (the compiler may not fuse them). Keep it that
 //! way: its value is that it is obviously right.

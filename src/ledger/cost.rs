@@ -4,8 +4,8 @@
 //!
 //! - **FLOPs:** one multiply and one add per input–output pair, so a
 //!   multiply-add (fused or not) counts as 2. The bias adds of the forward
-//!   (`B·d_out`) and the batch sum of the bias gradient are left out, as the
-//!   note leaves them out: they are lower-order terms.
+//!   (`B·d_out`) and the batch sum of the bias gradient are left out, as
+//!   `docs/linear-layer.md` leaves them out: they are lower-order terms.
 //! - **Traffic:** the lower bound of elements that must be read or written
 //!   once each, times the element size `p`. Real kernels move more.
 //! - **Counts are `u64`** on every target. A big layer at a big batch passes

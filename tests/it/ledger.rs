@@ -54,7 +54,7 @@ const _: () = {
 };
 
 #[test]
-fn worked_example_matches_the_note() {
+fn worked_example_matches_the_model() {
     assert_eq!(Example::PARAMS, 8_256);
     assert_eq!(Example::PARAM_BYTES, 33_024);
     assert_eq!(Example::PARAM_BYTES as f64 / 1024.0, 32.25); // "≈ 32.25 KiB"
@@ -244,7 +244,7 @@ fn counts_past_u64_are_refused_not_wrapped() {
 }
 
 #[test]
-fn ledger_prints_the_notes_table() {
+fn ledger_prints_the_models_table() {
     let mut text = heapless::String::<2048>::new();
     write!(text, "{}", Example::ledger(B)).unwrap();
     let lines: Vec<&str> = text.lines().collect();

@@ -623,7 +623,7 @@ fn assert_agrees(what: &str, got: &[f64], want: &[f64]) {
 }
 
 #[test]
-fn the_notes_numpy_functions_agree_with_the_crate() {
+fn the_models_numpy_functions_agree_with_the_crate() {
     let a = fixture();
     type Net = Chain<Dense<7, 13, Relu, f64>, Dense<13, 3, Identity, f64>>;
     let net: Net = mlp![
