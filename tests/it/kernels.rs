@@ -102,19 +102,17 @@ fn check_shape_at<T: Element, const DIN: usize, const DOUT: usize>(seed: u64, ba
     }
 }
 
-/// Layers with more weights than this are "large": checked at a few batches
-/// each, in tests of their own, so that the test harness runs them beside
-/// the small ones.
-const LARGE: usize = 16 * 1024;
-
-/// Checks every listed shape of `elem_bytes`-byte elements, the large ones
-/// or the others. (Seeds follow the list, whichever shapes run.)
-fn check_listed_shapes(elem_bytes: usize, large: bool) {
+/// Checks every listed shape of `elem_bytes`-byte elements: those listed at
+/// every small batch (`SMALL_BATCHES`), or those listed at batches chosen
+/// for them (the large and odd layers), each set in a test of its own so
+/// that the test harness runs them side by side. (Seeds follow the list,
+/// whichever shapes run.)
+fn check_listed_shapes(elem_bytes: usize, every_small_batch: bool) {
     let mut seed = 0;
     macro_rules! check {
         ($elem:ty, $din:literal, $dout:literal, $batches:expr) => {
             seed += 1;
-            if size_of::<$elem>() == elem_bytes && ($din * $dout > LARGE) == large {
+            if size_of::<$elem>() == elem_bytes && ($batches[..] == SMALL_BATCHES[..]) == every_small_batch {
                 check_shape_at::<$elem, $din, $dout>(seed, $batches);
             }
         };
@@ -124,26 +122,26 @@ fn check_listed_shapes(elem_bytes: usize, large: bool) {
 
 #[test]
 #[cfg_attr(miri, ignore = "too slow under Miri; the hand-computed tests cover the same code")]
-fn small_f32_layers_match_the_f64_oracle() {
-    check_listed_shapes(4, false);
-}
-
-#[test]
-#[cfg_attr(miri, ignore = "too slow under Miri; the hand-computed tests cover the same code")]
-fn small_f64_layers_match_the_f64_oracle() {
-    check_listed_shapes(8, false);
-}
-
-#[test]
-#[cfg_attr(miri, ignore = "too slow under Miri")]
-fn large_f32_layers_match_the_f64_oracle() {
+fn f32_layers_at_every_small_batch_match_the_f64_oracle() {
     check_listed_shapes(4, true);
 }
 
 #[test]
-#[cfg_attr(miri, ignore = "too slow under Miri")]
-fn large_f64_layers_match_the_f64_oracle() {
+#[cfg_attr(miri, ignore = "too slow under Miri; the hand-computed tests cover the same code")]
+fn f64_layers_at_every_small_batch_match_the_f64_oracle() {
     check_listed_shapes(8, true);
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "too slow under Miri")]
+fn f32_layers_at_chosen_batches_match_the_f64_oracle() {
+    check_listed_shapes(4, false);
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "too slow under Miri")]
+fn f64_layers_at_chosen_batches_match_the_f64_oracle() {
+    check_listed_shapes(8, false);
 }
 
 /// Puts NaN, +∞ and −∞ into X, dY and W, spread over rows and columns, and

@@ -220,15 +220,14 @@ impl Reach {
     fn add<T: Element, const DIN: usize, const DOUT: usize>(&mut self, batches: &[usize]) {
         self.outputs.insert(DOUT);
         self.inputs.insert(DIN);
-        let small = batches == SMALL_BATCHES;
+        if batches == SMALL_BATCHES {
+            self.batches.extend(batches);
+        }
+        if weight_packs(DIN, DOUT, size_of::<T>()) {
+            self.packing_batches.extend(batches);
+        }
         for &rows in batches {
             self.paths.extend(paths::<T, DIN, DOUT>(rows));
-            if small {
-                self.batches.insert(rows);
-            }
-            if weight_packs(DIN, DOUT, size_of::<T>()) {
-                self.packing_batches.insert(rows);
-            }
         }
         let packs = |rows: usize| weight_gradient_packs::<T, DIN, DOUT>(rows);
         self.weight_packing_crossed |= batches.iter().any(|&b| packs(b) && batches.iter().any(|&a| a < b && !packs(a)));
