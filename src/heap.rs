@@ -50,7 +50,7 @@ impl<const DIN: usize, const DOUT: usize, T: Element> Linear<DIN, DOUT, T> {
     /// ```
     #[must_use]
     pub fn boxed_zeroed() -> Box<Self> {
-        let () = crate::layer::non_empty::<DIN, DOUT>();
+        let () = crate::kernel::non_empty::<DIN, DOUT>();
         zeroed_box()
     }
 
@@ -67,7 +67,7 @@ impl<const DIN: usize, const DOUT: usize, T: Element> Grads<DIN, DOUT, T> {
     /// Zeroed gradients allocated directly on the heap.
     #[must_use]
     pub fn boxed_zeroed() -> Box<Self> {
-        let () = crate::layer::non_empty::<DIN, DOUT>();
+        let () = crate::kernel::non_empty::<DIN, DOUT>();
         zeroed_box()
     }
 }
@@ -76,7 +76,7 @@ impl<const DIN: usize, const DOUT: usize, T: Element> LinearNoBias<DIN, DOUT, T>
     /// A zeroed bias-free layer allocated directly on the heap.
     #[must_use]
     pub fn boxed_zeroed() -> Box<Self> {
-        let () = crate::layer::non_empty::<DIN, DOUT>();
+        let () = crate::kernel::non_empty::<DIN, DOUT>();
         zeroed_box()
     }
 
@@ -93,7 +93,7 @@ impl<const DIN: usize, const DOUT: usize, T: Element> GradsNoBias<DIN, DOUT, T> 
     /// Zeroed bias-free gradients allocated directly on the heap.
     #[must_use]
     pub fn boxed_zeroed() -> Box<Self> {
-        let () = crate::layer::non_empty::<DIN, DOUT>();
+        let () = crate::kernel::non_empty::<DIN, DOUT>();
         zeroed_box()
     }
 }

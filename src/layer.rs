@@ -6,21 +6,6 @@ use crate::init::TorchUniform;
 use crate::kernel::{self, Epilogue, Update};
 use crate::{Element, Error, Ledger};
 
-/// Refuses a layer with no inputs or no outputs, at compile time.
-struct NonEmpty<const DIN: usize, const DOUT: usize>;
-
-impl<const DIN: usize, const DOUT: usize> NonEmpty<DIN, DOUT> {
-    const OK: () = {
-        assert!(DIN > 0, "a tinylinear layer needs at least one input, but DIN is 0");
-        assert!(DOUT > 0, "a tinylinear layer needs at least one output, but DOUT is 0");
-    };
-}
-
-/// Evaluates the [`NonEmpty`] check for this shape; a zero width fails to compile.
-pub(crate) const fn non_empty<const DIN: usize, const DOUT: usize>() {
-    NonEmpty::<DIN, DOUT>::OK
-}
-
 /// The ledger's associated consts and `const fn`s, the same for both layer types.
 macro_rules! ledger_items {
     (bias: $bias:expr) => {
@@ -160,7 +145,7 @@ impl<const DIN: usize, const DOUT: usize, T: Element> Linear<DIN, DOUT, T> {
     /// ```
     #[must_use]
     pub const fn new(weight: [[T; DOUT]; DIN], bias: [T; DOUT]) -> Self {
-        let () = non_empty::<DIN, DOUT>();
+        let () = kernel::non_empty::<DIN, DOUT>();
         Self { weight, bias }
     }
 
@@ -391,7 +376,7 @@ impl<const DIN: usize, const DOUT: usize, T: Element> Grads<DIN, DOUT, T> {
     /// Gradients with the given values.
     #[must_use]
     pub const fn new(weight: [[T; DOUT]; DIN], bias: [T; DOUT]) -> Self {
-        let () = non_empty::<DIN, DOUT>();
+        let () = kernel::non_empty::<DIN, DOUT>();
         Self { weight, bias }
     }
 
@@ -447,7 +432,7 @@ impl<const DIN: usize, const DOUT: usize, T: Element> LinearNoBias<DIN, DOUT, T>
     /// A bias-free layer from its weights (d_in × d_out).
     #[must_use]
     pub const fn new(weight: [[T; DOUT]; DIN]) -> Self {
-        let () = non_empty::<DIN, DOUT>();
+        let () = kernel::non_empty::<DIN, DOUT>();
         Self { weight }
     }
 
@@ -590,7 +575,7 @@ impl<const DIN: usize, const DOUT: usize, T: Element> GradsNoBias<DIN, DOUT, T> 
     /// All-zero gradients, ready to accumulate into.
     #[must_use]
     pub const fn zeroed() -> Self {
-        let () = non_empty::<DIN, DOUT>();
+        let () = kernel::non_empty::<DIN, DOUT>();
         Self { weight: [[T::ZERO; DOUT]; DIN] }
     }
 

@@ -185,6 +185,21 @@ mod backend {
 use backend::{DX_COLS, DX_ROWS, FORWARD_ROWS, FORWARD_VECTORS, GEMV_VECTORS, WEIGHT_VECTORS};
 pub(crate) use backend::{F32Vector, F64Vector, SIMD};
 
+/// Refuses a layer with no inputs or no outputs, at compile time.
+struct NonEmpty<const DIN: usize, const DOUT: usize>;
+
+impl<const DIN: usize, const DOUT: usize> NonEmpty<DIN, DOUT> {
+    const OK: () = {
+        assert!(DIN > 0, "a tinylinear layer needs at least one input, but DIN is 0");
+        assert!(DOUT > 0, "a tinylinear layer needs at least one output, but DOUT is 0");
+    };
+}
+
+/// Evaluates the [`NonEmpty`] check for this shape; a zero width fails to compile.
+pub(crate) const fn non_empty<const DIN: usize, const DOUT: usize>() {
+    NonEmpty::<DIN, DOUT>::OK
+}
+
 /// Whether a backward kernel writes its gradient or adds into it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Update {
@@ -281,7 +296,7 @@ pub fn forward_with<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: us
     y: &mut [[T; DOUT]],
     epilogue: E,
 ) {
-    let () = crate::layer::non_empty::<DIN, DOUT>();
+    let () = non_empty::<DIN, DOUT>();
     let rows = x.len().min(y.len());
     let (x, y) = (&x[..rows], &mut y[..rows]);
     if backend::SIMD {
@@ -321,7 +336,7 @@ pub fn backward_input<T: Element, const DIN: usize, const DOUT: usize>(
     weight: &[[T; DOUT]; DIN],
     dx: &mut [[T; DIN]],
 ) {
-    let () = crate::layer::non_empty::<DIN, DOUT>();
+    let () = non_empty::<DIN, DOUT>();
     let rows = dy.len().min(dx.len());
     let (dy, dx) = (&dy[..rows], &mut dx[..rows]);
     if backend::SIMD { tile::backward_input(dy, weight, dx) } else { reference::backward_input(dy, weight, dx) }
@@ -336,7 +351,7 @@ pub fn backward_weight<T: Element, const DIN: usize, const DOUT: usize>(
     dw: &mut [[T; DOUT]; DIN],
     update: Update,
 ) {
-    let () = crate::layer::non_empty::<DIN, DOUT>();
+    let () = non_empty::<DIN, DOUT>();
     let rows = x.len().min(dy.len());
     let (x, dy) = (&x[..rows], &dy[..rows]);
     if backend::SIMD { tile::backward_weight(x, dy, dw, update) } else { reference::backward_weight(x, dy, dw, update) }
@@ -357,7 +372,7 @@ pub fn backward_input_and_weight<T: Element, const DIN: usize, const DOUT: usize
     dw: &mut [[T; DOUT]; DIN],
     update: Update,
 ) {
-    let () = crate::layer::non_empty::<DIN, DOUT>();
+    let () = non_empty::<DIN, DOUT>();
     if backend::SIMD {
         // Batch 1 (dX past its first row is left alone, as `backward_input` does).
         if let ([x_row], [dy_row], [dx_row, ..]) = (x, dy, &mut *dx) {
