@@ -2,10 +2,10 @@
 //! bodies of their constructors and passes.
 //!
 //! Each body takes the bias, or its gradient, as an `Option`: `Some` from
-//! [`Linear`](super::linear::Linear), `None` from
-//! [`LinearNoBias`](super::no_bias::LinearNoBias). The public methods stay
-//! written out in each type's own `impl`, so that their signatures and docs
-//! are the ones rustdoc and the compiler's messages show.
+//! `Linear`, `None` from `LinearNoBias`. This module depends on neither
+//! type; the public methods stay written out in each type's own `impl`, so
+//! that their signatures and docs are the ones rustdoc and the compiler's
+//! messages show.
 
 use crate::element::Element;
 use crate::error::{Error, check_batch};
@@ -24,8 +24,8 @@ macro_rules! ledger_items {
 
         /// The full ledger of this layer at batch `batch`; `Display` prints the table.
         #[must_use]
-        pub const fn ledger(batch: usize) -> crate::ledger::Ledger {
-            crate::ledger::Ledger::new(DIN, DOUT, batch, $bias, T::BYTES, T::NAME)
+        pub const fn ledger(batch: usize) -> crate::ledger::layer_ledger::Ledger {
+            crate::ledger::layer_ledger::Ledger::new(DIN, DOUT, batch, $bias, T::BYTES, T::NAME)
         }
 
         /// Forward FLOPs at batch `batch`: `2·batch·DIN·DOUT`.

@@ -48,8 +48,10 @@
 //! assert_eq!(Hidden::forward_ram_bytes(8), 4 * 8 * (16 + 32));
 //! ```
 
-use super::{Ledger, cost};
-use crate::{Element, Linear, LinearNoBias};
+use super::cost;
+use super::layer_ledger::Ledger;
+use crate::element::Element;
+use crate::layer::{Linear, LinearNoBias};
 
 /// Stack bytes the forward pass may use besides one output row: saved
 /// registers, spilled accumulators and the call's own frame. 512 on the

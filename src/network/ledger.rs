@@ -1,7 +1,8 @@
 //! The whole network's ledger: the layers' costs summed in `const`.
 
 use crate::ledger::cost::{add, mul};
-use crate::ledger::{Grouped, budget, cost};
+use crate::ledger::format::Grouped;
+use crate::ledger::{budget, cost};
 use core::fmt::{self, Display, Formatter};
 
 /// The most layers a [`NetworkLedger`] records. A deeper network is a
