@@ -22,12 +22,11 @@ use crate::kernel::{self, Epilogue, Update};
 /// `weight` comes first, then `bias` (`repr(C)`). On 64-bit targets, where
 /// the SIMD kernels run, the layer and its [`Grads`] start on a 64-byte
 /// cache line, so that rows of W and dW whose size is a multiple of 32
-/// bytes are read and written in vectors that never straddle two lines
-/// (measured on an Intel Xeon: with W, dW, X and Y all 16 bytes off a
-/// line, the f32 forward at 8 × 512 → 512 ran 28 % slower and batch-1 dW
-/// at 256 → 128 26 % slower). The padding this adds is under 64 bytes. On
-/// 32-bit targets (firmware) the types are exactly [`Linear::PARAM_BYTES`]
-/// long.
+/// bytes are read and written in vectors that never straddle two lines:
+/// a vector across two lines costs two cache accesses instead of one
+/// (BENCHMARKS.md, "Where a buffer starts matters", has what that does to
+/// the passes). The padding this adds is under 64 bytes. On 32-bit targets (firmware) the types are exactly
+/// [`Linear::PARAM_BYTES`] long.
 ///
 /// # Examples
 ///

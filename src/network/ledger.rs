@@ -11,9 +11,8 @@ pub const MAX_LAYERS: usize = 16;
 
 /// Stack bytes a network's pass may use for each layer after the first,
 /// beside the deepest layer's own bound: a `Chain` reaches its second
-/// layer through one more call of its own. (`examples/stack_bounds`
-/// measured 190 to 450 bytes more than the deepest layer's bound for
-/// three-layer networks, on i586, SSE2 and AVX-512.)
+/// layer through one more call of its own. `examples/stack_bounds` checks
+/// the network ledger's bounds, built on this allowance, on each backend.
 pub const LAYER_CALL_STACK_BYTES: u64 = 512;
 
 /// One layer of a network, as its ledger sees it.
