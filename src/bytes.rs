@@ -39,7 +39,8 @@
 //! assert_eq!(LAYER, Linear::zeroed());
 //! ```
 
-use crate::{Error, Linear, LinearNoBias};
+use crate::error::Error;
+use crate::layer::{Linear, LinearNoBias};
 
 /// The magic at the start of every layer's bytes.
 pub const MAGIC: [u8; 4] = *b"TLIN";

@@ -39,7 +39,8 @@
 //! assert!(report.max_relative_error() < 1e-7, "{report}");
 //! ```
 
-use crate::{Element, Grads, Linear};
+use crate::element::Element;
+use crate::layer::{Grads, Linear};
 use core::fmt;
 
 /// The floor of the relative error's denominator, so that two zero

@@ -8,7 +8,8 @@
 #![allow(unsafe_code)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
-use crate::{Element, Grads, GradsNoBias, Linear, LinearNoBias};
+use crate::element::Element;
+use crate::layer::{Grads, GradsNoBias, Linear, LinearNoBias};
 use alloc::boxed::Box;
 
 /// Types for which every byte being zero is a valid value.

@@ -1,6 +1,6 @@
 //! Deterministic, `no_std` initialisation in the style of PyTorch's `nn.Linear`.
 
-use crate::Element;
+use crate::element::Element;
 use rand_core::Rng as _;
 use rand_pcg::Pcg32;
 

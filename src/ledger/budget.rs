@@ -48,24 +48,24 @@
 //! assert_eq!(Hidden::forward_ram_bytes(8), 4 * 8 * (16 + 32));
 //! ```
 
-use super::{Ledger, cost};
-use crate::{Element, Linear, LinearNoBias};
+use super::cost;
+use super::layer_ledger::Ledger;
+use crate::element::Element;
+use crate::layer::{Linear, LinearNoBias};
 
 /// Stack bytes the forward pass may use besides one output row: saved
 /// registers, spilled accumulators and the call's own frame. 512 on the
-/// scalar path (the firmware's forward used 368 with its row on a
-/// Cortex-M4F), 2 KiB with SIMD tiles, whose spills are vectors (the f64
-/// 3 × 7 → 13 forward needed about 1 KiB on AVX-512, as
-/// `examples/stack_bounds` measures).
+/// scalar path, whose spills are single elements, 2 KiB with SIMD tiles,
+/// whose spills are vectors. `examples/firmware` and
+/// `examples/stack_bounds` check the bound, and the latter prints the
+/// stack each pass needs beside it.
 pub const FORWARD_STACK_FRAME: u64 = if crate::kernel::SIMD { 2048 } else { 512 };
 
 /// Stack bytes the backward pass may use besides a row of dX, a row of dY
 /// and its packed block: the frames of dX's and dW's kernels and what
-/// their tiles spill. 1 KiB on the scalar path (the firmware's backward
-/// used 236 bytes on a Cortex-M4F, the f64 3 × 7 → 13 backward about 860
-/// on i586, whose x87 registers are few), 4 KiB with SIMD tiles (the f64
-/// 32 × 128 → 64 backward needed about 4.3 KiB besides its 8 KiB block of
-/// Wᵀ on AVX-512).
+/// their tiles spill. 1 KiB on the scalar path, room for targets with
+/// few floating-point registers (i586's x87), 4 KiB with SIMD tiles,
+/// whose spills are vectors. The same examples check this bound.
 pub const BACKWARD_STACK_FRAME: u64 = if crate::kernel::SIMD { 4096 } else { 1024 };
 
 /// `B·(d_in + d_out)`: the elements of X and Y, summed in `u64` so that a

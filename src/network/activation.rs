@@ -14,7 +14,7 @@
 //! NaN goes in, NaN comes out, through both the function and its
 //! derivative: no activation hides a NaN behind a comparison.
 
-use crate::Element;
+use crate::element::Element;
 use crate::kernel::Epilogue;
 pub use crate::kernel::Identity;
 

@@ -1,7 +1,8 @@
 //! The whole network's ledger: the layers' costs summed in `const`.
 
 use crate::ledger::cost::{add, mul};
-use crate::ledger::{Grouped, budget, cost};
+use crate::ledger::format::Grouped;
+use crate::ledger::{budget, cost};
 use core::fmt::{self, Display, Formatter};
 
 /// The most layers a [`NetworkLedger`] records. A deeper network is a
@@ -10,9 +11,8 @@ pub const MAX_LAYERS: usize = 16;
 
 /// Stack bytes a network's pass may use for each layer after the first,
 /// beside the deepest layer's own bound: a `Chain` reaches its second
-/// layer through one more call of its own. (`examples/stack_bounds`
-/// measured 190 to 450 bytes more than the deepest layer's bound for
-/// three-layer networks, on i586, SSE2 and AVX-512.)
+/// layer through one more call of its own. `examples/stack_bounds` checks
+/// the network ledger's bounds, built on this allowance, on each backend.
 pub const LAYER_CALL_STACK_BYTES: u64 = 512;
 
 /// One layer of a network, as its ledger sees it.
