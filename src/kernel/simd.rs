@@ -389,8 +389,28 @@ mod transpose_512 {
 #[cfg(all(test, target_feature = "avx"))]
 mod tests {
     use super::Vector;
-    use crate::Element;
+    use core::fmt::Debug;
     use wide::{f32x8, f32x16, f64x4, f64x8};
+
+    /// The two element types, as these tests build values of them.
+    trait Element: Copy + PartialEq + Debug {
+        const ZERO: Self;
+        fn from_f64(value: f64) -> Self;
+    }
+
+    impl Element for f32 {
+        const ZERO: Self = 0.0;
+        fn from_f64(value: f64) -> Self {
+            value as f32
+        }
+    }
+
+    impl Element for f64 {
+        const ZERO: Self = 0.0;
+        fn from_f64(value: f64) -> Self {
+            value
+        }
+    }
 
     /// `load_transposed` of a block at column 3 of rows 41 wide, against
     /// element-by-element indexing; then with the last rows missing, whose

@@ -136,9 +136,9 @@
 //! multiply-adds round once where mul-then-add rounds twice: results agree
 //! with the reference within the usual `n·ε·Σ|terms|` bound, not bit for bit.
 
+use super::backend::{DX_COLS, DX_ROWS, FORWARD_ROWS, FORWARD_VECTORS, GEMV_VECTORS, WEIGHT_VECTORS};
+use super::epilogue::{Epilogue, Update};
 use super::simd::Vector;
-use super::{DX_COLS, DX_ROWS, FORWARD_ROWS, FORWARD_VECTORS, GEMV_VECTORS, WEIGHT_VECTORS};
-use super::{Epilogue, Update};
 use crate::Element;
 
 /// The `wide` vector of an element type.
@@ -1119,8 +1119,16 @@ fn input_panels_through<T: Element, const DIN: usize, const DOUT: usize>(
             let start = if k0 == 0 { Start::Bias(None) } else { Start::Partial };
             let finish = k0 + depth == DOUT;
             let panel = &*panel;
-            let mut tiles =
-                PackedForward { x: dy, y: &mut *dx, panel, k0, j: i, start, finish, epilogue: super::Identity };
+            let mut tiles = PackedForward {
+                x: dy,
+                y: &mut *dx,
+                panel,
+                k0,
+                j: i,
+                start,
+                finish,
+                epilogue: super::epilogue::Identity,
+            };
             for_each_row_block(dy.len(), &mut tiles);
             k0 += depth;
         }
