@@ -29,10 +29,20 @@
 
 #[allow(dead_code)] // each target uses one arm
 pub(crate) mod backend;
+#[cfg(test)]
+mod coverage;
+mod db;
+mod drive;
+mod dw;
+mod dx;
 mod epilogue;
+mod forward;
+mod fused;
+mod gemv;
+mod micro;
 pub mod reference;
 pub(crate) mod simd;
-mod tile;
+mod tuning;
 
 pub use epilogue::{Epilogue, Identity, Update};
 
@@ -57,7 +67,6 @@ pub use epilogue::{Epilogue, Identity, Update};
 pub const BACKEND: &str = backend::NAME;
 
 use crate::Element;
-use backend::FORWARD_ROWS;
 pub(crate) use backend::SIMD;
 
 /// Refuses a layer with no inputs or no outputs, at compile time.
@@ -111,7 +120,7 @@ pub fn forward_with<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: us
     let rows = x.len().min(y.len());
     let (x, y) = (&x[..rows], &mut y[..rows]);
     if backend::SIMD {
-        tile::forward(x, weight, bias, y, epilogue);
+        forward::forward(x, weight, bias, y, epilogue);
     } else {
         // Row by row, so that each row meets its epilogue while still in L1.
         for (x_row, y_row) in x.iter().zip(y.iter_mut()) {
@@ -127,7 +136,7 @@ pub fn forward_with<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: us
 /// element) uses for its packed block of W, at any batch: 0 on the scalar
 /// path and for layers that never pack, 16 or 32 KiB otherwise.
 pub(crate) const fn forward_pack_stack_bytes(din: usize, dout: usize, elem_bytes: usize) -> u64 {
-    if backend::SIMD { tile::forward_pack_stack_bytes(din, dout, elem_bytes) } else { 0 }
+    if backend::SIMD { tuning::forward_pack_stack_bytes(din, dout, elem_bytes) } else { 0 }
 }
 
 /// Stack bytes the backward of a `din → dout` layer (`elem_bytes` per
@@ -136,7 +145,7 @@ pub(crate) const fn forward_pack_stack_bytes(din: usize, dout: usize, elem_bytes
 /// 64 KiB for dX's block of Wᵀ (AVX) and up to 288 KiB for dW's panels
 /// of dY and slices of X (AVX-512, f64).
 pub(crate) const fn backward_pack_stack_bytes(rows: usize, din: usize, dout: usize, elem_bytes: usize) -> u64 {
-    if backend::SIMD { tile::backward_pack_stack_bytes(rows, din, dout, elem_bytes) } else { 0 }
+    if backend::SIMD { tuning::backward_pack_stack_bytes(rows, din, dout, elem_bytes) } else { 0 }
 }
 
 /// `dX = dY·Wᵀ` on the compiled-in path, over the rows `dy` and `dx` both
@@ -150,7 +159,7 @@ pub fn backward_input<T: Element, const DIN: usize, const DOUT: usize>(
     let () = non_empty::<DIN, DOUT>();
     let rows = dy.len().min(dx.len());
     let (dy, dx) = (&dy[..rows], &mut dx[..rows]);
-    if backend::SIMD { tile::backward_input(dy, weight, dx) } else { reference::backward_input(dy, weight, dx) }
+    if backend::SIMD { dx::backward_input(dy, weight, dx) } else { reference::backward_input(dy, weight, dx) }
 }
 
 /// `dW = Xᵀ·dY`, written or added as `update` says, on the compiled-in path,
@@ -165,7 +174,7 @@ pub fn backward_weight<T: Element, const DIN: usize, const DOUT: usize>(
     let () = non_empty::<DIN, DOUT>();
     let rows = x.len().min(dy.len());
     let (x, dy) = (&x[..rows], &dy[..rows]);
-    if backend::SIMD { tile::backward_weight(x, dy, dw, update) } else { reference::backward_weight(x, dy, dw, update) }
+    if backend::SIMD { dw::backward_weight(x, dy, dw, update) } else { reference::backward_weight(x, dy, dw, update) }
 }
 
 /// `dX = dY·Wᵀ` and `dW = Xᵀ·dY` (written or added as `update` says) on
@@ -187,12 +196,12 @@ pub fn backward_input_and_weight<T: Element, const DIN: usize, const DOUT: usize
     if backend::SIMD {
         // Batch 1 (dX past its first row is left alone, as `backward_input` does).
         if let ([x_row], [dy_row], [dx_row, ..]) = (x, dy, &mut *dx) {
-            return tile::backward_row_input_and_weight(x_row, dy_row, weight, dx_row, dw, update);
+            return fused::backward_row_input_and_weight(x_row, dy_row, weight, dx_row, dw, update);
         }
         // Batches too small to pack: one pass too (the two passes' own
         // tiles). A single row is left to the two passes' batch-1 kernels.
-        if dy.len() < 2 * FORWARD_ROWS && x.len().min(dy.len()).min(dx.len()) >= 2 {
-            return tile::backward_few_rows_input_and_weight(x, dy, weight, dx, dw, update);
+        if tuning::few_rows_one_pass(x.len(), dy.len(), dx.len()) {
+            return fused::backward_few_rows_input_and_weight(x, dy, weight, dx, dw, update);
         }
     }
     backward_input(dy, weight, dx);
@@ -202,5 +211,5 @@ pub fn backward_input_and_weight<T: Element, const DIN: usize, const DOUT: usize
 /// `db = Σ over the batch of dY`, written or added as `update` says, on the compiled-in path.
 #[inline]
 pub fn backward_bias<T: Element, const DOUT: usize>(dy: &[[T; DOUT]], db: &mut [T; DOUT], update: Update) {
-    if backend::SIMD { tile::backward_bias(dy, db, update) } else { reference::backward_bias(dy, db, update) }
+    if backend::SIMD { db::backward_bias(dy, db, update) } else { reference::backward_bias(dy, db, update) }
 }

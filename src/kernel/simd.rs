@@ -165,7 +165,9 @@ mod lane_sums {
 
         #[inline(always)]
         pub fn sums(vectors: &[wide::f32x16], sums: &mut [f32]) {
-            super::in_trees(vectors, sums, |group| crate::kernel::simd::transpose_512::f32x16_sums(group).to_array());
+            crate::kernel::simd::lane_sums::in_trees(vectors, sums, |group| {
+                crate::kernel::simd::transpose_512::f32x16_sums(group).to_array()
+            });
         }
     }
 
@@ -177,14 +179,16 @@ mod lane_sums {
 
         #[inline(always)]
         pub fn sums(vectors: &[wide::f64x8], sums: &mut [f64]) {
-            super::in_trees(vectors, sums, |group| crate::kernel::simd::transpose_512::f64x8_sums(group).to_array());
+            crate::kernel::simd::lane_sums::in_trees(vectors, sums, |group| {
+                crate::kernel::simd::transpose_512::f64x8_sums(group).to_array()
+            });
         }
     }
 
     /// `sums` of `vectors`, `L` at a time through `tree`.
     #[cfg(target_feature = "avx512f")]
     #[inline(always)]
-    fn in_trees<T: Copy, V: super::Vector<T>, const L: usize>(
+    fn in_trees<T: Copy, V: crate::kernel::simd::Vector<T>, const L: usize>(
         vectors: &[V],
         sums: &mut [T],
         tree: impl Fn([V; L]) -> [T; L],
@@ -388,7 +392,7 @@ mod transpose_512 {
 
 #[cfg(all(test, target_feature = "avx"))]
 mod tests {
-    use super::Vector;
+    use crate::kernel::simd::Vector;
     use core::fmt::Debug;
     use wide::{f32x8, f32x16, f64x4, f64x8};
 

@@ -14,16 +14,20 @@ use std::collections::BTreeSet;
 use std::format;
 use std::vec::Vec;
 
+use super::backend::{DX_COLS, FORWARD_ROWS, FORWARD_VECTORS, GEMV_VECTORS, SIMD, WEIGHT_VECTORS};
+use super::drive::column_tiles;
+use super::dx::GEMV_W_ROWS;
+use super::fused::FEW_ROWS_DW_VECTORS;
+use super::micro::lanes;
 #[cfg(target_feature = "avx")]
-use super::INPUT_PACK_DEPTH;
-use super::{
-    DX_COLS, Element, FEW_ROWS_DW_VECTORS, FORWARD_ROWS, FORWARD_VECTORS, GEMV_VECTORS, GEMV_W_ROWS, PACK_DEPTH,
-    WEIGHT_DEPTH, WEIGHT_PANELS, WEIGHT_VECTORS, column_tiles, forward_group_rows, forward_packs, input_packs, lanes,
+use super::tuning::INPUT_PACK_DEPTH;
+use super::tuning::{
+    PACK_DEPTH, WEIGHT_DEPTH, WEIGHT_PANELS, few_rows_one_pass, forward_group_rows, forward_packs, input_packs,
     runs_row_by_row, weight_beyond_l1, weight_gradient_packs, weight_packs,
 };
-use crate::kernel::backend::SIMD;
+use crate::Element;
 
-include!("../test_shapes.rs");
+include!("test_shapes.rs");
 
 /// A way through the kernels, as the layer's forward and backward take it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -154,7 +158,7 @@ fn paths<T: Element, const DIN: usize, const DOUT: usize>(rows: usize) -> Vec<Pa
         }
     }
 
-    if rows < 2 * FORWARD_ROWS {
+    if few_rows_one_pass(rows, rows, rows) {
         taken.push(Path::BackwardFewRows);
         if DOUT >= FEW_ROWS_DW_VECTORS * lanes {
             taken.push(Path::FewRowsWideTiles);

@@ -1,0 +1,329 @@
+//! `dW = Xᵀ·dY`: the forward's tile with the batch as its k-loop, each tile
+//! of dW held in registers for the whole batch and stored once; at batch 1
+//! the outer product `x ⊗ dy`, row by row.
+
+use super::backend::{FORWARD_ROWS, FORWARD_VECTORS, WEIGHT_VECTORS};
+use super::drive::{ColumnTile, RowTile, for_each_column_block, for_each_row_block, last_columns};
+use super::epilogue::Update;
+use super::micro::{Columns, V, block_mut, lanes, load, rank_one_update, store, store_tile};
+use super::simd::Vector;
+use super::tuning::{
+    DyPanels, PREFETCH_DW_BELOW, WEIGHT_DEPTH, WEIGHT_PANELS, X_TILES, XSlices, keep_loop_rolled, weight_gradient_packs,
+};
+use crate::Element;
+
+/// `dW = Xᵀ·dY`, written or added as `update` says: `Σ_r x[r][i] · dy[r][j..]`,
+/// each tile of dW held in registers for the whole batch and stored once.
+///
+/// For large batches and weights, the full column panels of dY are packed
+/// as the forward packs W (see [`forward_packed_panel`]), sixteen panels
+/// `WEIGHT_DEPTH` batch rows deep at a time, reused by every row block of dW.
+pub(crate) fn backward_weight<T: Element, const DIN: usize, const DOUT: usize>(
+    x: &[[T; DIN]],
+    dy: &[[T; DOUT]],
+    dw: &mut [[T; DOUT]; DIN],
+    update: Update,
+) {
+    if let ([x_row], [dy_row]) = (x, dy) {
+        return weight_outer_product(x_row, dy_row, dw, update);
+    }
+    let mut from = 0;
+    if weight_gradient_packs::<T, DIN, DOUT>(dy.len()) {
+        from = weight_packed_panels(x, dy, dw, update);
+    }
+    if from < DOUT {
+        for_each_row_block(DIN, &mut WeightRows { x, dy, dw, update, from });
+    }
+}
+
+/// Batch 1: `dW = x ⊗ dy`, two FLOPs per element of dW and nothing to keep
+/// in registers, so the aim is to write dW at full bandwidth: one row at a
+/// time, in its stored order (a tile of rows would write several rows at
+/// once in short pieces), one row per loop iteration where dW is larger
+/// than L1 (see [`keep_loop_rolled`]; f32 256 → 128 on the Zen 5 machine,
+/// unrolled by the compiler: 126 GB/s, one row per iteration: 185).
+///
+/// A row's last few columns (fewer than a vector) are one vector ending at
+/// the last column, computed before the rest of the row is stored and then
+/// stored whole, overlap included: it reads dW (when accumulating) before
+/// the row's other stores land, not just after them, which stalled every
+/// row while the load waited for the overlapping store (measured f32
+/// 100 → 37, accumulating: 5.1 → 26.8 GFLOP/s; overwriting, where the
+/// vector replaces lane-by-lane stores: 14.6 → 28.7).
+pub(crate) fn weight_outer_product<T: Element, const DIN: usize, const DOUT: usize>(
+    x: &[T; DIN],
+    dy: &[T; DOUT],
+    dw: &mut [[T; DOUT]; DIN],
+    update: Update,
+) {
+    let lanes = lanes::<T>();
+    if DOUT < lanes {
+        for (&x_i, dw_row) in x.iter().zip(dw.iter_mut()) {
+            for (dw_ij, &dy_j) in dw_row.iter_mut().zip(dy) {
+                update.apply(dw_ij, x_i * dy_j);
+            }
+        }
+        return;
+    }
+    let tail = last_columns::<T, DOUT>(DOUT / lanes * lanes);
+    for (&x_i, dw_row) in x.iter().zip(dw.iter_mut()) {
+        keep_loop_rolled::<T, DIN, DOUT>();
+        let x_v = V::<T>::splat(x_i);
+        let last = outer_product_last_columns(tail, x_v, dy, dw_row, update);
+        let mut j = 0;
+        while j + lanes <= DOUT {
+            store(dw_row, j, 0, x_v * load(dy, j), update);
+            j += lanes;
+        }
+        if let Some((j, value)) = last {
+            store(dw_row, j, 0, value, Update::Overwrite);
+        }
+    }
+}
+
+/// The last few columns of one row of the batch-1 dW, `tail` (see
+/// [`last_columns`]): where they start and the vector ending at the last
+/// column, to be computed before the row's other stores and stored after
+/// them, whole (see [`weight_outer_product`]).
+#[cfg_attr(not(debug_assertions), inline(always))]
+pub(crate) fn outer_product_last_columns<T: Element, const DOUT: usize>(
+    tail: Option<Columns>,
+    x_v: V<T>,
+    dy: &[T; DOUT],
+    dw_row: &[T; DOUT],
+    update: Update,
+) -> Option<(usize, V<T>)> {
+    tail.map(|Columns { j, .. }| {
+        let product = x_v * load(dy, j);
+        let value = match update {
+            Update::Overwrite => product,
+            Update::Accumulate => load(dw_row, j) + product,
+        };
+        (j, value)
+    })
+}
+
+/// Every full column panel of dW from packed panels of dY; returns the
+/// first column it did not compute.
+///
+/// A dW tile reads `x[r][i .. i + R]` down the batch, `DIN` elements
+/// apart: at power-of-two widths all those rows fall in a few L1 and L2
+/// sets and evict one another, and the prefetcher, which does not cross
+/// pages, cannot fetch them ahead. So `WEIGHT_PANELS` panels of dY are
+/// packed at once (`WEIGHT_DEPTH` batch rows deep), and each row tile's
+/// slice of X is copied once into a small contiguous block that every
+/// packed panel then reads from L1: one strided read of X per 16 panels
+/// instead of one per panel. One copy fetches the slices of `X_TILES` row
+/// tiles.
+///
+/// Measured against one panel at a time, 256 rows deep, in three
+/// interleaved runs (medians): f64 128 × 512 → 512 went from 24–28 to
+/// 30–34 GFLOP/s and f32 from 64–75 to 68–79. Four panels at a time gained
+/// nothing; 16 panels 32 rows deep and 8 panels 64 rows deep ran a little
+/// slower than 16 × 64 (128 deep since: see `WEIGHT_DEPTH`). With one copy
+/// of X per row tile, d_in = 512 still ran 6–7 % slower than 504 in f64
+/// (1–3 % in f32), timed in turns; with one copy per four tiles the two
+/// run level: dW at f64 128 × 512 → 512 gained 4–9 % (64 × 256 → 256 and
+/// 300 × 512 → 512: 2–6 %), and f32 ran level with the copy per tile
+/// (within ±4 %, the harness's spread).
+#[inline(never)]
+fn weight_packed_panels<T: Element, const DIN: usize, const DOUT: usize>(
+    x: &[[T; DIN]],
+    dy: &[[T; DOUT]],
+    dw: &mut [[T; DOUT]; DIN],
+    update: Update,
+) -> usize {
+    let width = FORWARD_VECTORS * lanes::<T>();
+    let full_panels = DOUT / width;
+    let mut packed: DyPanels<T> = [[[V::<T>::ZERO; FORWARD_VECTORS]; WEIGHT_DEPTH]; WEIGHT_PANELS];
+    let mut x_slices: XSlices<T> = [[[T::ZERO; FORWARD_ROWS]; WEIGHT_DEPTH]; X_TILES];
+    let mut panel = 0;
+    while panel < full_panels {
+        let count = (full_panels - panel).min(WEIGHT_PANELS);
+        let j = panel * width;
+        for (block, (x, dy_rows)) in x.chunks(WEIGHT_DEPTH).zip(dy.chunks(WEIGHT_DEPTH)).enumerate() {
+            // Row by row: each row of dY gives all the panels' columns in one
+            // contiguous read. Panel by panel, which read one panel's width
+            // from each row in turn, dW ran 2–4 % slower at f64 128 × 512 → 512.
+            for (r, dy_row) in dy_rows.iter().enumerate() {
+                for (p, slots) in packed.iter_mut().take(count).enumerate() {
+                    if let Some(slot) = slots.get_mut(r) {
+                        for (v, vector) in slot.iter_mut().enumerate() {
+                            *vector = load(dy_row, j + p * width + v * lanes::<T>());
+                        }
+                    }
+                }
+            }
+            let panels = packed.get(..count).unwrap_or(&[]);
+            // Later blocks of the batch add to what the first wrote.
+            let update = if block == 0 { update } else { Update::Accumulate };
+            let mut tiles =
+                PackedWeight { x, x_slices: &mut x_slices, copied_from: None, panels, dw: &mut *dw, j, update };
+            for_each_row_block(DIN, &mut tiles);
+        }
+        panel += count;
+    }
+    panel * width
+}
+
+/// One packed block of several dY panels (batch rows of `x`), for every row of dW.
+struct PackedWeight<'a, T: Element, const DIN: usize, const DOUT: usize> {
+    x: &'a [[T; DIN]],
+    x_slices: &'a mut XSlices<T>,
+    /// The first input `x_slices` holds, once a tile has copied them.
+    copied_from: Option<usize>,
+    panels: &'a [[[V<T>; FORWARD_VECTORS]; WEIGHT_DEPTH]],
+    dw: &'a mut [[T; DOUT]; DIN],
+    j: usize,
+    update: Update,
+}
+
+impl<T: Element, const DIN: usize, const DOUT: usize> RowTile for PackedWeight<'_, T, DIN, DOUT> {
+    /// `R` rows of dW (inputs `first ..`) × each packed panel, over the block's batch rows.
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[allow(clippy::modulo_one, reason = "FORWARD_ROWS is 1 on the scalar backend, which never runs the tiles")]
+    fn tile<const R: usize>(&mut self, first: usize) {
+        let held = self.copied_from.and_then(|from| {
+            let offset = first.checked_sub(from)?;
+            (offset % FORWARD_ROWS == 0).then_some(offset / FORWARD_ROWS).filter(|&t| t < X_TILES)
+        });
+        let t = held.unwrap_or_else(|| {
+            copy_x_slices(self.x, first, self.x_slices);
+            self.copied_from = Some(first);
+            0
+        });
+        let Some(dw_rows) = block_mut::<_, R>(self.dw, first) else { return };
+        let x_slice = self.x_slices.get(t).and_then(|slice| slice.get(..self.x.len())).unwrap_or(&[]);
+        let width = FORWARD_VECTORS * lanes::<T>();
+        for (p, panel) in self.panels.iter().enumerate() {
+            let mut acc = [[V::<T>::ZERO; FORWARD_VECTORS]; R];
+            for (dy_v, x_part) in panel.iter().zip(x_slice) {
+                let Some(x_part) = x_part.first_chunk::<R>() else { return };
+                rank_one_update(&mut acc, x_part.iter().copied(), dy_v);
+            }
+            store_tile(&acc, dw_rows, Columns { j: self.j + p * width, skip: 0 }, self.update);
+        }
+    }
+}
+
+/// Copies the inputs `first ..` of each batch row of `x` into `slices`,
+/// `FORWARD_ROWS` per slice, `X_TILES` slices' worth (fewer at the end of a row).
+#[cfg_attr(not(debug_assertions), inline(always))]
+fn copy_x_slices<T: Element, const DIN: usize>(x: &[[T; DIN]], first: usize, slices: &mut XSlices<T>) {
+    for (r, x_row) in x.iter().enumerate() {
+        let inputs = x_row.get(first..).unwrap_or(&[]);
+        if let Some(inputs) = inputs.first_chunk::<{ X_TILES * FORWARD_ROWS }>() {
+            for (slice, tile_inputs) in slices.iter_mut().zip(inputs.as_chunks::<FORWARD_ROWS>().0) {
+                if let Some(slot) = slice.get_mut(r) {
+                    *slot = *tile_inputs;
+                }
+            }
+        } else {
+            for (slice, tile_inputs) in slices.iter_mut().zip(inputs.chunks(FORWARD_ROWS)) {
+                if let Some(slot) = slice.get_mut(r) {
+                    for (value, &input) in slot.iter_mut().zip(tile_inputs) {
+                        *value = input;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The columns of dW from `from` on, straight from dY, for every row of dW,
+/// in tiles `WEIGHT_VECTORS` wide.
+///
+/// With AVX-512 a tile is 3 vectors wide, 24 accumulators, where the
+/// forward's is 2: the k-loop here is the batch, often short, and every
+/// column tile reads the rows' slice of X again, so wider tiles mean fewer
+/// of them and fewer loads per FMA. Timed in turns against 8 × 2 (dW
+/// alone, overwriting): f32 64 × 256 → 256 +6–7 %, 64 × 200 → 264 +4–7 %,
+/// 100 × 300 → 200 +3–5 %, 33 × 127 → 65 +3–6 %, 16 × 512 → 512 +1–3 %;
+/// f64 32 × 256 → 256 +9–12 %, 64 × 128 → 96 +6–8 %; f32 32 × 256 → 256,
+/// 64 × 256 → 128 and 64 × 256 → 512, f64 64 × 256 → 256 and
+/// 64 × 256 → 512 level.
+struct WeightRows<'a, T: Element, const DIN: usize, const DOUT: usize> {
+    x: &'a [[T; DIN]],
+    dy: &'a [[T; DOUT]],
+    dw: &'a mut [[T; DOUT]; DIN],
+    update: Update,
+    from: usize,
+}
+
+impl<T: Element, const DIN: usize, const DOUT: usize> RowTile for WeightRows<'_, T, DIN, DOUT> {
+    /// `R` rows of dW (inputs `first ..`) from column `from` on.
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    fn tile<const R: usize>(&mut self, first: usize) {
+        let Some(dw_rows) = block_mut::<_, R>(self.dw, first) else { return };
+        let mut block = WeightBlock { x: self.x, dy: self.dy, dw_rows, first, update: self.update };
+        for_each_column_block::<T, _, WEIGHT_VECTORS, DOUT>(self.from, &mut block);
+    }
+}
+
+/// `R` rows of dW (inputs `first ..`), walked by column tile.
+pub(crate) struct WeightBlock<'a, T: Element, const R: usize, const DIN: usize, const DOUT: usize> {
+    pub(crate) x: &'a [[T; DIN]],
+    pub(crate) dy: &'a [[T; DOUT]],
+    pub(crate) dw_rows: &'a mut [[T; DOUT]; R],
+    pub(crate) first: usize,
+    pub(crate) update: Update,
+}
+
+impl<T: Element, const R: usize, const DIN: usize, const DOUT: usize> ColumnTile for WeightBlock<'_, T, R, DIN, DOUT> {
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    fn tile<const N: usize>(&mut self, columns: Columns) {
+        weight_tile::<T, R, N, DIN, DOUT>(self.x, self.dy, self.dw_rows, self.first, columns, self.update);
+    }
+
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    fn column(&mut self, column: usize) {
+        for (m, dw_row) in self.dw_rows.iter_mut().enumerate() {
+            let mut sum = T::ZERO;
+            for (x_row, dy_row) in self.x.iter().zip(self.dy) {
+                sum += x_row[self.first + m] * dy_row[column];
+            }
+            self.update.apply(&mut dw_row[column], sum);
+        }
+    }
+}
+
+/// `R` rows × `N` vectors of dW (inputs `i0 ..`, outputs at `columns`),
+/// summed over the whole batch.
+#[cfg_attr(not(debug_assertions), inline(always))]
+fn weight_tile<T: Element, const R: usize, const N: usize, const DIN: usize, const DOUT: usize>(
+    x: &[[T; DIN]],
+    dy: &[[T; DOUT]],
+    dw_rows: &mut [[T; DOUT]; R],
+    i0: usize,
+    columns: Columns,
+    update: Update,
+) {
+    let lanes = lanes::<T>();
+    if x.len() < PREFETCH_DW_BELOW {
+        for dw_row in dw_rows.iter() {
+            prefetch_for_writing(dw_row, columns.j + N * lanes, N);
+        }
+    }
+    let mut acc = [[V::<T>::ZERO; N]; R];
+    for (x_row, dy_row) in x.iter().zip(dy) {
+        let dy_v: [V<T>; N] = core::array::from_fn(|v| load(dy_row, columns.j + v * lanes));
+        rank_one_update(&mut acc, x_row.iter().skip(i0).copied(), &dy_v);
+    }
+    store_tile(&acc, dw_rows, columns, update);
+}
+
+/// Asks the cache for the lines of `vectors` vectors of `row` from
+/// `from` on, with intent to write them (`prefetchw`): a hint, which never
+/// faults and is skipped past the end of the row. x86 only (through
+/// `safe_arch`); nothing elsewhere.
+#[cfg_attr(not(debug_assertions), inline(always))]
+fn prefetch_for_writing<T: Element>(row: &[T], from: usize, vectors: usize) {
+    #[cfg(target_feature = "sse")]
+    for v in 0..vectors {
+        if let Some(element) = row.get(from + v * lanes::<T>()) {
+            safe_arch::prefetch_et0(element);
+        }
+    }
+    #[cfg(not(target_feature = "sse"))]
+    let _ = (row, from, vectors);
+}

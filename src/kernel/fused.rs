@@ -1,0 +1,140 @@
+//! The backward's one-pass kernels, `dX = dY·Wᵀ` and `dW = Xᵀ·dY`
+//! together: at batch 1, and for batches too small to pack, each block of
+//! W gives its dot tiles and then the same rows of dW.
+
+use super::backend::DX_COLS;
+use super::drive::{WeightRowBlock, for_each_column_block, for_each_weight_block, last_columns};
+use super::dw::{WeightBlock, outer_product_last_columns, weight_outer_product};
+use super::dx::{GEMV_W_ROWS, InputRows, InputTile, backward_input, row_dot};
+use super::epilogue::Update;
+use super::micro::{V, block, block_mut, lanes, store};
+use super::simd::Vector;
+use super::tuning::{runs_row_by_row, weight_beyond_l1};
+use crate::Element;
+
+/// `dx = dy·Wᵀ` and `dW = Xᵀ·dy` for batches too small to pack (2 to
+/// `2 · FORWARD_ROWS - 1` rows), in one pass over W and dW: each block of
+/// `DX_COLS` rows of W gives its dot tiles for every batch row, then the
+/// same rows of dW are written while that part of X is at hand. One after
+/// the other, the two passes each stream a whole matrix, and at f32
+/// 8 × 512 → 512 W and dW (1 MiB each) do not both fit L2: the backward
+/// ran 17 % slower than its two passes timed apart.
+///
+/// dW's tiles here are `DX_COLS` rows × `FEW_ROWS_DW_VECTORS` vectors, 8
+/// accumulator chains. Timed in turns against the two passes: f32
+/// 8 × 512 → 512 +2 to +8 %, 8 × 200 → 264 +22–28 %, 4 × 1024 → 1024 +8 %,
+/// f64 8 × 512 → 512 +9 %. (With the usual 2-vector dW tiles, 4 chains:
+/// f32 8 × 512 → 512 −2 to −4 %.) The tiles are the two passes' own, so the
+/// results are the same to the bit.
+pub(crate) fn backward_few_rows_input_and_weight<T: Element, const DIN: usize, const DOUT: usize>(
+    x: &[[T; DIN]],
+    dy: &[[T; DOUT]],
+    weight: &[[T; DOUT]; DIN],
+    dx: &mut [[T; DIN]],
+    dw: &mut [[T; DOUT]; DIN],
+    update: Update,
+) {
+    // dX over the rows dY and dX share; dW over those of X and dY.
+    let rows = dy.len().min(dx.len());
+    let (Some(dy_rows), Some(dx)) = (dy.get(..rows), dx.get_mut(..rows)) else { return };
+    let mut blocks = FewRowsInputAndWeight { input: InputRows { dy: dy_rows, dx }, x, dy, dw, update };
+    for_each_weight_block::<T, _, DX_COLS, DIN, DOUT>(weight, 0, &mut blocks);
+}
+
+/// Vectors per dW tile in [`backward_few_rows_input_and_weight`].
+pub(crate) const FEW_ROWS_DW_VECTORS: usize = 4;
+
+/// dX's dot tiles for a block of W, then the same rows of dW.
+struct FewRowsInputAndWeight<'a, T, const DIN: usize, const DOUT: usize> {
+    input: InputRows<'a, T, DIN, DOUT>,
+    x: &'a [[T; DIN]],
+    dy: &'a [[T; DOUT]],
+    dw: &'a mut [[T; DOUT]; DIN],
+    update: Update,
+}
+
+impl<T: Element, const DIN: usize, const DOUT: usize> WeightRowBlock<T, DOUT>
+    for FewRowsInputAndWeight<'_, T, DIN, DOUT>
+{
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    fn rows<const I: usize>(&mut self, w_rows: &[[T; DOUT]; I], first: usize) {
+        self.input.rows(w_rows, first);
+        let Self { x, dy, update, .. } = *self;
+        if let Some(dw_rows) = block_mut::<_, I>(self.dw, first) {
+            let mut tiles = WeightBlock { x, dy, dw_rows, first, update };
+            for_each_column_block::<T, _, FEW_ROWS_DW_VECTORS, DOUT>(0, &mut tiles);
+        }
+    }
+}
+
+/// `dx = dy·Wᵀ` and `dW = x ⊗ dy` for one batch row. Both walk the rows
+/// of W and dW in the same order, so where W fits L1 they run as one pass:
+/// a dot tile's rows of W, then the same rows of dW, while that part of x
+/// is at hand. On the Xeon of the first benchmarks, timed in turns against
+/// the two passes one after the other, f32 64 → 32 and 256 → 128 ran
+/// 13–21 % faster so, and 512 → 512 and 1024 → 1024 level; f32 100 → 37
+/// ran 27 % faster overwriting and 8–11 % slower accumulating.
+///
+/// Where W is larger, two passes: on the Zen 5 machine, with dW written
+/// one row per loop iteration (see [`keep_loop_rolled`]; dW alone at
+/// 256 → 128: 126 → 185 GB/s), the one pass took 1.84–1.88 µs at f32
+/// 256 → 128 overwriting and 1.72–1.74 accumulating, the two 1.40–1.42
+/// either way; 256 → 64 and 100 → 200 ran 7–10 % faster, 512 → 512 2 %
+/// slower, 1024 → 1024 level or faster (medians of runs in turns, three
+/// each). At 64 → 32 the one pass stays ahead.
+///
+/// Where W is larger and its rows long (see [`runs_row_by_row`]), one pass
+/// again, but a row at a time: `dx[i] = dy · W[i]` ([`row_dot`]) and
+/// `dW[i] = x[i] · dy` in the same loop, from the same loads of dy, so W is
+/// read and dW written in one ascending stream each, a few hundred bytes
+/// of each per loop iteration. On the Zen 5 machine, hand-written loops
+/// over 1024 × 1024 f32 (4 MiB each, in L3) read W in 36 µs and wrote dW
+/// in 41, one after the other, and did both in the same loop in 68: the
+/// reads of one overlap the writes of the other.
+pub(crate) fn backward_row_input_and_weight<T: Element, const DIN: usize, const DOUT: usize>(
+    x: &[T; DIN],
+    dy: &[T; DOUT],
+    weight: &[[T; DOUT]; DIN],
+    dx: &mut [T; DIN],
+    dw: &mut [[T; DOUT]; DIN],
+    update: Update,
+) {
+    if const { runs_row_by_row::<T, DIN, DOUT>() } {
+        let tail = last_columns::<T, DOUT>(DOUT / lanes::<T>() * lanes::<T>());
+        for (((&x_i, w_row), dw_row), dx_i) in x.iter().zip(weight).zip(dw.iter_mut()).zip(dx.iter_mut()) {
+            let x_v = V::<T>::splat(x_i);
+            let last = outer_product_last_columns(tail, x_v, dy, dw_row, update);
+            *dx_i = row_dot::<T, DIN, DOUT>(dy, w_row, |at, dy_v| store(dw_row, at, 0, x_v * dy_v, update));
+            if let Some((j, value)) = last {
+                store(dw_row, j, 0, value, Update::Overwrite);
+            }
+        }
+        return;
+    }
+    if const { weight_beyond_l1::<T, DIN, DOUT>() } {
+        backward_input(core::slice::from_ref(dy), weight, core::slice::from_mut(dx));
+        weight_outer_product(x, dy, dw, update);
+        return;
+    }
+    let input = InputTile { dy: core::array::from_ref(dy), dx: core::array::from_mut(dx) };
+    let mut blocks = RowInputAndWeight { input, x, dw, update };
+    for_each_weight_block::<T, _, GEMV_W_ROWS, DIN, DOUT>(weight, 0, &mut blocks);
+}
+
+/// dX's dot tile for a block of W, then the same rows of dW, at batch 1.
+struct RowInputAndWeight<'a, T, const DIN: usize, const DOUT: usize> {
+    input: InputTile<'a, T, 1, DIN, DOUT>,
+    x: &'a [T; DIN],
+    dw: &'a mut [[T; DOUT]; DIN],
+    update: Update,
+}
+
+impl<T: Element, const DIN: usize, const DOUT: usize> WeightRowBlock<T, DOUT> for RowInputAndWeight<'_, T, DIN, DOUT> {
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    fn rows<const I: usize>(&mut self, w_rows: &[[T; DOUT]; I], first: usize) {
+        self.input.rows(w_rows, first);
+        if let (Some(x_part), Some(dw_rows)) = (block::<_, I>(self.x, first), block_mut::<_, I>(self.dw, first)) {
+            weight_outer_product::<T, I, DOUT>(x_part, &self.input.dy[0], dw_rows, self.update);
+        }
+    }
+}
