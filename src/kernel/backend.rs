@@ -20,7 +20,7 @@ mod chosen {
     // dW read in place: 8 × 3 = 24 accumulators + 3 dY + 1 broadcast
     // = 28. Its k-loop is the batch, often only 32 to 64 rows long,
     // and each column tile reads its slice of X again: against 8 × 2,
-    // a third fewer tiles and loads per FMA (see `WEIGHT_VECTORS` in
+    // a third fewer tiles and loads per FMA (see `DW_VECTORS` in
     // `tile`).
     // dX: 8 × 2 = 16 accumulators + 8 dY + 2 W = 26. Against 4 × 2,
     // eight rows of dY share each load of W, which halves the reads
@@ -33,7 +33,7 @@ mod chosen {
     pub type F64Vector = wide::f64x8;
     pub const FORWARD_ROWS: usize = 8;
     pub const FORWARD_VECTORS: usize = 2;
-    pub const WEIGHT_VECTORS: usize = 3;
+    pub const DW_VECTORS: usize = 3;
     pub const DX_ROWS: usize = 8;
     pub const DX_COLS: usize = 2;
 }
@@ -51,7 +51,7 @@ mod chosen {
     pub type F64Vector = wide::f64x4;
     pub const FORWARD_ROWS: usize = 6;
     pub const FORWARD_VECTORS: usize = 2;
-    pub const WEIGHT_VECTORS: usize = FORWARD_VECTORS;
+    pub const DW_VECTORS: usize = FORWARD_VECTORS;
     pub const DX_ROWS: usize = 4;
     pub const DX_COLS: usize = 2;
 }
@@ -67,7 +67,7 @@ mod chosen {
     pub type F64Vector = wide::f64x4;
     pub const FORWARD_ROWS: usize = 4;
     pub const FORWARD_VECTORS: usize = 1;
-    pub const WEIGHT_VECTORS: usize = FORWARD_VECTORS;
+    pub const DW_VECTORS: usize = FORWARD_VECTORS;
     pub const DX_ROWS: usize = 2;
     pub const DX_COLS: usize = 2;
 }
@@ -82,7 +82,7 @@ mod chosen {
     pub type F64Vector = wide::f64x4;
     pub const FORWARD_ROWS: usize = 6;
     pub const FORWARD_VECTORS: usize = 2;
-    pub const WEIGHT_VECTORS: usize = FORWARD_VECTORS;
+    pub const DW_VECTORS: usize = FORWARD_VECTORS;
     pub const DX_ROWS: usize = 4;
     pub const DX_COLS: usize = 2;
 }
@@ -94,7 +94,7 @@ mod chosen {
     pub type F64Vector = wide::f64x4;
     pub const FORWARD_ROWS: usize = 4;
     pub const FORWARD_VECTORS: usize = 1;
-    pub const WEIGHT_VECTORS: usize = FORWARD_VECTORS;
+    pub const DW_VECTORS: usize = FORWARD_VECTORS;
     pub const DX_ROWS: usize = 2;
     pub const DX_COLS: usize = 2;
 }
@@ -111,7 +111,7 @@ mod chosen {
     pub type F64Vector = wide::f64x4;
     pub const FORWARD_ROWS: usize = 1;
     pub const FORWARD_VECTORS: usize = 1;
-    pub const WEIGHT_VECTORS: usize = FORWARD_VECTORS;
+    pub const DW_VECTORS: usize = FORWARD_VECTORS;
     pub const DX_ROWS: usize = 1;
     pub const DX_COLS: usize = 1;
 }

@@ -8,7 +8,7 @@ use super::simd::Vector;
 use crate::Element;
 
 /// `db = Σ over the batch of dY`, written or added as `update` says: tiles
-/// of `BIAS_VECTORS` vectors of columns, each summed down the whole batch
+/// of `DB_VECTORS` vectors of columns, each summed down the whole batch
 /// in registers and stored once.
 ///
 /// One vector at a time (the code before) read each of the batch's rows
@@ -17,21 +17,21 @@ use crate::Element;
 /// the backward; the tiles take 7.6. Summed in the same
 /// order for every column, the results are the same to the bit.
 pub(crate) fn backward_bias<T: Element, const DOUT: usize>(dy: &[[T; DOUT]], db: &mut [T; DOUT], update: Update) {
-    for_each_column_block::<T, _, BIAS_VECTORS, DOUT>(0, &mut BiasTile { dy, db, update });
+    for_each_column_block::<T, _, DB_VECTORS, DOUT>(0, &mut DbTile { dy, db, update });
 }
 
 /// Vectors per tile of [`backward_bias`]: four chains of adds, and a
 /// quarter of the passes down the batch that one-vector tiles make.
-const BIAS_VECTORS: usize = 4;
+const DB_VECTORS: usize = 4;
 
 /// dY's rows and db, for [`for_each_column_block`].
-struct BiasTile<'a, T, const DOUT: usize> {
+struct DbTile<'a, T, const DOUT: usize> {
     dy: &'a [[T; DOUT]],
     db: &'a mut [T; DOUT],
     update: Update,
 }
 
-impl<T: Element, const DOUT: usize> ColumnTile for BiasTile<'_, T, DOUT> {
+impl<T: Element, const DOUT: usize> ColumnTile for DbTile<'_, T, DOUT> {
     #[cfg_attr(not(debug_assertions), inline(always))]
     fn tile<const N: usize>(&mut self, columns: Columns) {
         let lanes = lanes::<T>();

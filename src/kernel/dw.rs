@@ -2,14 +2,12 @@
 //! of dW held in registers for the whole batch and stored once; at batch 1
 //! the outer product `x ⊗ dy`, row by row.
 
-use super::backend::{FORWARD_ROWS, FORWARD_VECTORS, WEIGHT_VECTORS};
+use super::backend::{DW_VECTORS, FORWARD_ROWS, FORWARD_VECTORS};
 use super::drive::{ColumnTile, RowTile, for_each_column_block, for_each_row_block, last_columns};
 use super::epilogue::Update;
 use super::micro::{Columns, V, block_mut, lanes, load, rank_one_update, store, store_tile};
 use super::simd::Vector;
-use super::tuning::{
-    DyPanels, PREFETCH_DW_BELOW, WEIGHT_DEPTH, WEIGHT_PANELS, X_TILES, XSlices, keep_loop_rolled, weight_gradient_packs,
-};
+use super::tuning::{DW_DEPTH, DW_PANELS, DyPanels, PREFETCH_DW_BELOW, X_TILES, XSlices, dw_packs, keep_loop_rolled};
 use crate::Element;
 
 /// `dW = Xᵀ·dY`, written or added as `update` says: `Σ_r x[r][i] · dy[r][j..]`,
@@ -17,7 +15,7 @@ use crate::Element;
 ///
 /// For large batches and weights, the full column panels of dY are packed
 /// as the forward packs W (see [`forward_packed_panel`]), sixteen panels
-/// `WEIGHT_DEPTH` batch rows deep at a time, reused by every row block of dW.
+/// `DW_DEPTH` batch rows deep at a time, reused by every row block of dW.
 pub(crate) fn backward_weight<T: Element, const DIN: usize, const DOUT: usize>(
     x: &[[T; DIN]],
     dy: &[[T; DOUT]],
@@ -25,14 +23,14 @@ pub(crate) fn backward_weight<T: Element, const DIN: usize, const DOUT: usize>(
     update: Update,
 ) {
     if let ([x_row], [dy_row]) = (x, dy) {
-        return weight_outer_product(x_row, dy_row, dw, update);
+        return dw_outer_product(x_row, dy_row, dw, update);
     }
     let mut from = 0;
-    if weight_gradient_packs::<T, DIN, DOUT>(dy.len()) {
-        from = weight_packed_panels(x, dy, dw, update);
+    if dw_packs::<T, DIN, DOUT>(dy.len()) {
+        from = dw_packed_panels(x, dy, dw, update);
     }
     if from < DOUT {
-        for_each_row_block(DIN, &mut WeightRows { x, dy, dw, update, from });
+        for_each_row_block(DIN, &mut DwRows { x, dy, dw, update, from });
     }
 }
 
@@ -50,7 +48,7 @@ pub(crate) fn backward_weight<T: Element, const DIN: usize, const DOUT: usize>(
 /// row while the load waited for the overlapping store (measured f32
 /// 100 → 37, accumulating: 5.1 → 26.8 GFLOP/s; overwriting, where the
 /// vector replaces lane-by-lane stores: 14.6 → 28.7).
-pub(crate) fn weight_outer_product<T: Element, const DIN: usize, const DOUT: usize>(
+pub(crate) fn dw_outer_product<T: Element, const DIN: usize, const DOUT: usize>(
     x: &[T; DIN],
     dy: &[T; DOUT],
     dw: &mut [[T; DOUT]; DIN],
@@ -69,7 +67,7 @@ pub(crate) fn weight_outer_product<T: Element, const DIN: usize, const DOUT: usi
     for (&x_i, dw_row) in x.iter().zip(dw.iter_mut()) {
         keep_loop_rolled::<T, DIN, DOUT>();
         let x_v = V::<T>::splat(x_i);
-        let last = outer_product_last_columns(tail, x_v, dy, dw_row, update);
+        let last = dw_last_columns(tail, x_v, dy, dw_row, update);
         let mut j = 0;
         while j + lanes <= DOUT {
             store(dw_row, j, 0, x_v * load(dy, j), update);
@@ -84,9 +82,9 @@ pub(crate) fn weight_outer_product<T: Element, const DIN: usize, const DOUT: usi
 /// The last few columns of one row of the batch-1 dW, `tail` (see
 /// [`last_columns`]): where they start and the vector ending at the last
 /// column, to be computed before the row's other stores and stored after
-/// them, whole (see [`weight_outer_product`]).
+/// them, whole (see [`dw_outer_product`]).
 #[cfg_attr(not(debug_assertions), inline(always))]
-pub(crate) fn outer_product_last_columns<T: Element, const DOUT: usize>(
+pub(crate) fn dw_last_columns<T: Element, const DOUT: usize>(
     tail: Option<Columns>,
     x_v: V<T>,
     dy: &[T; DOUT],
@@ -109,8 +107,8 @@ pub(crate) fn outer_product_last_columns<T: Element, const DOUT: usize>(
 /// A dW tile reads `x[r][i .. i + R]` down the batch, `DIN` elements
 /// apart: at power-of-two widths all those rows fall in a few L1 and L2
 /// sets and evict one another, and the prefetcher, which does not cross
-/// pages, cannot fetch them ahead. So `WEIGHT_PANELS` panels of dY are
-/// packed at once (`WEIGHT_DEPTH` batch rows deep), and each row tile's
+/// pages, cannot fetch them ahead. So `DW_PANELS` panels of dY are
+/// packed at once (`DW_DEPTH` batch rows deep), and each row tile's
 /// slice of X is copied once into a small contiguous block that every
 /// packed panel then reads from L1: one strided read of X per 16 panels
 /// instead of one per panel. One copy fetches the slices of `X_TILES` row
@@ -120,14 +118,14 @@ pub(crate) fn outer_product_last_columns<T: Element, const DOUT: usize>(
 /// interleaved runs (medians): f64 128 × 512 → 512 went from 24–28 to
 /// 30–34 GFLOP/s and f32 from 64–75 to 68–79. Four panels at a time gained
 /// nothing; 16 panels 32 rows deep and 8 panels 64 rows deep ran a little
-/// slower than 16 × 64 (128 deep since: see `WEIGHT_DEPTH`). With one copy
+/// slower than 16 × 64 (128 deep since: see `DW_DEPTH`). With one copy
 /// of X per row tile, d_in = 512 still ran 6–7 % slower than 504 in f64
 /// (1–3 % in f32), timed in turns; with one copy per four tiles the two
 /// run level: dW at f64 128 × 512 → 512 gained 4–9 % (64 × 256 → 256 and
 /// 300 × 512 → 512: 2–6 %), and f32 ran level with the copy per tile
 /// (within ±4 %, the harness's spread).
 #[inline(never)]
-fn weight_packed_panels<T: Element, const DIN: usize, const DOUT: usize>(
+fn dw_packed_panels<T: Element, const DIN: usize, const DOUT: usize>(
     x: &[[T; DIN]],
     dy: &[[T; DOUT]],
     dw: &mut [[T; DOUT]; DIN],
@@ -135,13 +133,13 @@ fn weight_packed_panels<T: Element, const DIN: usize, const DOUT: usize>(
 ) -> usize {
     let width = FORWARD_VECTORS * lanes::<T>();
     let full_panels = DOUT / width;
-    let mut packed: DyPanels<T> = [[[V::<T>::ZERO; FORWARD_VECTORS]; WEIGHT_DEPTH]; WEIGHT_PANELS];
-    let mut x_slices: XSlices<T> = [[[T::ZERO; FORWARD_ROWS]; WEIGHT_DEPTH]; X_TILES];
+    let mut packed: DyPanels<T> = [[[V::<T>::ZERO; FORWARD_VECTORS]; DW_DEPTH]; DW_PANELS];
+    let mut x_slices: XSlices<T> = [[[T::ZERO; FORWARD_ROWS]; DW_DEPTH]; X_TILES];
     let mut panel = 0;
     while panel < full_panels {
-        let count = (full_panels - panel).min(WEIGHT_PANELS);
+        let count = (full_panels - panel).min(DW_PANELS);
         let j = panel * width;
-        for (block, (x, dy_rows)) in x.chunks(WEIGHT_DEPTH).zip(dy.chunks(WEIGHT_DEPTH)).enumerate() {
+        for (block, (x, dy_rows)) in x.chunks(DW_DEPTH).zip(dy.chunks(DW_DEPTH)).enumerate() {
             // Row by row: each row of dY gives all the panels' columns in one
             // contiguous read. Panel by panel, which read one panel's width
             // from each row in turn, dW ran 2–4 % slower at f64 128 × 512 → 512.
@@ -158,7 +156,7 @@ fn weight_packed_panels<T: Element, const DIN: usize, const DOUT: usize>(
             // Later blocks of the batch add to what the first wrote.
             let update = if block == 0 { update } else { Update::Accumulate };
             let mut tiles =
-                PackedWeight { x, x_slices: &mut x_slices, copied_from: None, panels, dw: &mut *dw, j, update };
+                DwPackedBlock { x, x_slices: &mut x_slices, copied_from: None, panels, dw: &mut *dw, j, update };
             for_each_row_block(DIN, &mut tiles);
         }
         panel += count;
@@ -167,18 +165,18 @@ fn weight_packed_panels<T: Element, const DIN: usize, const DOUT: usize>(
 }
 
 /// One packed block of several dY panels (batch rows of `x`), for every row of dW.
-struct PackedWeight<'a, T: Element, const DIN: usize, const DOUT: usize> {
+struct DwPackedBlock<'a, T: Element, const DIN: usize, const DOUT: usize> {
     x: &'a [[T; DIN]],
     x_slices: &'a mut XSlices<T>,
     /// The first input `x_slices` holds, once a tile has copied them.
     copied_from: Option<usize>,
-    panels: &'a [[[V<T>; FORWARD_VECTORS]; WEIGHT_DEPTH]],
+    panels: &'a [[[V<T>; FORWARD_VECTORS]; DW_DEPTH]],
     dw: &'a mut [[T; DOUT]; DIN],
     j: usize,
     update: Update,
 }
 
-impl<T: Element, const DIN: usize, const DOUT: usize> RowTile for PackedWeight<'_, T, DIN, DOUT> {
+impl<T: Element, const DIN: usize, const DOUT: usize> RowTile for DwPackedBlock<'_, T, DIN, DOUT> {
     /// `R` rows of dW (inputs `first ..`) × each packed panel, over the block's batch rows.
     #[cfg_attr(not(debug_assertions), inline(always))]
     #[allow(clippy::modulo_one, reason = "FORWARD_ROWS is 1 on the scalar backend, which never runs the tiles")]
@@ -231,7 +229,7 @@ fn copy_x_slices<T: Element, const DIN: usize>(x: &[[T; DIN]], first: usize, sli
 }
 
 /// The columns of dW from `from` on, straight from dY, for every row of dW,
-/// in tiles `WEIGHT_VECTORS` wide.
+/// in tiles `DW_VECTORS` wide.
 ///
 /// With AVX-512 a tile is 3 vectors wide, 24 accumulators, where the
 /// forward's is 2: the k-loop here is the batch, often short, and every
@@ -242,7 +240,7 @@ fn copy_x_slices<T: Element, const DIN: usize>(x: &[[T; DIN]], first: usize, sli
 /// f64 32 × 256 → 256 +9–12 %, 64 × 128 → 96 +6–8 %; f32 32 × 256 → 256,
 /// 64 × 256 → 128 and 64 × 256 → 512, f64 64 × 256 → 256 and
 /// 64 × 256 → 512 level.
-struct WeightRows<'a, T: Element, const DIN: usize, const DOUT: usize> {
+struct DwRows<'a, T: Element, const DIN: usize, const DOUT: usize> {
     x: &'a [[T; DIN]],
     dy: &'a [[T; DOUT]],
     dw: &'a mut [[T; DOUT]; DIN],
@@ -250,18 +248,18 @@ struct WeightRows<'a, T: Element, const DIN: usize, const DOUT: usize> {
     from: usize,
 }
 
-impl<T: Element, const DIN: usize, const DOUT: usize> RowTile for WeightRows<'_, T, DIN, DOUT> {
+impl<T: Element, const DIN: usize, const DOUT: usize> RowTile for DwRows<'_, T, DIN, DOUT> {
     /// `R` rows of dW (inputs `first ..`) from column `from` on.
     #[cfg_attr(not(debug_assertions), inline(always))]
     fn tile<const R: usize>(&mut self, first: usize) {
         let Some(dw_rows) = block_mut::<_, R>(self.dw, first) else { return };
-        let mut block = WeightBlock { x: self.x, dy: self.dy, dw_rows, first, update: self.update };
-        for_each_column_block::<T, _, WEIGHT_VECTORS, DOUT>(self.from, &mut block);
+        let mut block = DwBlock { x: self.x, dy: self.dy, dw_rows, first, update: self.update };
+        for_each_column_block::<T, _, DW_VECTORS, DOUT>(self.from, &mut block);
     }
 }
 
 /// `R` rows of dW (inputs `first ..`), walked by column tile.
-pub(crate) struct WeightBlock<'a, T: Element, const R: usize, const DIN: usize, const DOUT: usize> {
+pub(crate) struct DwBlock<'a, T: Element, const R: usize, const DIN: usize, const DOUT: usize> {
     pub(crate) x: &'a [[T; DIN]],
     pub(crate) dy: &'a [[T; DOUT]],
     pub(crate) dw_rows: &'a mut [[T; DOUT]; R],
@@ -269,10 +267,10 @@ pub(crate) struct WeightBlock<'a, T: Element, const R: usize, const DIN: usize, 
     pub(crate) update: Update,
 }
 
-impl<T: Element, const R: usize, const DIN: usize, const DOUT: usize> ColumnTile for WeightBlock<'_, T, R, DIN, DOUT> {
+impl<T: Element, const R: usize, const DIN: usize, const DOUT: usize> ColumnTile for DwBlock<'_, T, R, DIN, DOUT> {
     #[cfg_attr(not(debug_assertions), inline(always))]
     fn tile<const N: usize>(&mut self, columns: Columns) {
-        weight_tile::<T, R, N, DIN, DOUT>(self.x, self.dy, self.dw_rows, self.first, columns, self.update);
+        dw_tile::<T, R, N, DIN, DOUT>(self.x, self.dy, self.dw_rows, self.first, columns, self.update);
     }
 
     #[cfg_attr(not(debug_assertions), inline(always))]
@@ -290,7 +288,7 @@ impl<T: Element, const R: usize, const DIN: usize, const DOUT: usize> ColumnTile
 /// `R` rows × `N` vectors of dW (inputs `i0 ..`, outputs at `columns`),
 /// summed over the whole batch.
 #[cfg_attr(not(debug_assertions), inline(always))]
-fn weight_tile<T: Element, const R: usize, const N: usize, const DIN: usize, const DOUT: usize>(
+fn dw_tile<T: Element, const R: usize, const N: usize, const DIN: usize, const DOUT: usize>(
     x: &[[T; DIN]],
     dy: &[[T; DOUT]],
     dw_rows: &mut [[T; DOUT]; R],

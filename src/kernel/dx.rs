@@ -13,8 +13,8 @@ use super::forward::{PackedForward, Start};
 use super::micro::{V, lanes, load};
 use super::simd::Vector;
 #[cfg(target_feature = "avx")]
-use super::tuning::INPUT_PACK_DEPTH;
-use super::tuning::{input_packs, keep_loop_rolled, runs_row_by_row};
+use super::tuning::DX_PACK_DEPTH;
+use super::tuning::{dx_packs, keep_loop_rolled, runs_row_by_row};
 use crate::Element;
 
 /// The most lanes a vector has on this target (f32's): sizes the scratch
@@ -39,10 +39,10 @@ pub(crate) fn backward_input<T: Element, const DIN: usize, const DOUT: usize>(
         // Batch 1 is a GEMV over rows of W: the tile's accumulators all go
         // to rows of W, so that as many FMA chains run (rather than the
         // `DX_COLS` of a one-row tile).
-        let mut row = InputTile { dy: core::array::from_ref(dy_row), dx: core::array::from_mut(dx_row) };
+        let mut row = DxTile { dy: core::array::from_ref(dy_row), dx: core::array::from_mut(dx_row) };
         return for_each_weight_block::<T, _, GEMV_W_ROWS, DIN, DOUT>(weight, 0, &mut row);
     }
-    let from = if input_packs(dy.len()) { input_packed_panels(dy, weight, dx) } else { 0 };
+    let from = if dx_packs(dy.len()) { dx_packed_panels(dy, weight, dx) } else { 0 };
     for_each_batch_block(dy, dx, &mut AllOfW { weight, from });
 }
 
@@ -97,7 +97,7 @@ fn pack_transposed<T: Element, const DIN: usize, const DOUT: usize>(
 /// (the stand-in below leaves every input to them).
 #[cfg(target_feature = "avx")]
 #[inline(never)]
-fn input_packed_panels<T: Element, const DIN: usize, const DOUT: usize>(
+fn dx_packed_panels<T: Element, const DIN: usize, const DOUT: usize>(
     dy: &[[T; DOUT]],
     weight: &[[T; DOUT]; DIN],
     dx: &mut [[T; DIN]],
@@ -105,17 +105,17 @@ fn input_packed_panels<T: Element, const DIN: usize, const DOUT: usize>(
     // A block no deeper than dY is wide: zeroing a whole block (32 KiB, as
     // it was then) for every call cost 5 % of dX at f32 32 × 128 → 64 (3 %
     // in f64).
-    if DOUT <= INPUT_PACK_DEPTH {
-        input_panels_through(dy, weight, dx, &mut [[V::<T>::ZERO; FORWARD_VECTORS]; DOUT])
+    if DOUT <= DX_PACK_DEPTH {
+        dx_packed_panels_through(dy, weight, dx, &mut [[V::<T>::ZERO; FORWARD_VECTORS]; DOUT])
     } else {
-        input_panels_through(dy, weight, dx, &mut [[V::<T>::ZERO; FORWARD_VECTORS]; INPUT_PACK_DEPTH])
+        dx_packed_panels_through(dy, weight, dx, &mut [[V::<T>::ZERO; FORWARD_VECTORS]; DX_PACK_DEPTH])
     }
 }
 
-/// [`input_packed_panels`] with `packed` for its block of Wᵀ.
+/// [`dx_packed_panels`] with `packed` for its block of Wᵀ.
 #[cfg(target_feature = "avx")]
 #[cfg_attr(not(debug_assertions), inline(always))]
-fn input_panels_through<T: Element, const DIN: usize, const DOUT: usize>(
+fn dx_packed_panels_through<T: Element, const DIN: usize, const DOUT: usize>(
     dy: &[[T; DOUT]],
     weight: &[[T; DOUT]; DIN],
     dx: &mut [[T; DIN]],
@@ -126,7 +126,7 @@ fn input_panels_through<T: Element, const DIN: usize, const DOUT: usize>(
     while i + FORWARD_VECTORS * lanes <= DIN {
         let mut k0 = 0;
         while k0 < DOUT {
-            let depth = INPUT_PACK_DEPTH.min(DOUT - k0);
+            let depth = DX_PACK_DEPTH.min(DOUT - k0);
             let Some(panel) = packed.get_mut(..depth) else { return 0 };
             pack_transposed(weight, i, k0, panel);
             let start = if k0 == 0 { Start::Bias(None) } else { Start::Partial };
@@ -152,7 +152,7 @@ fn input_panels_through<T: Element, const DIN: usize, const DOUT: usize>(
 
 /// Without AVX no input goes through packed panels: all start at 0.
 #[cfg(not(target_feature = "avx"))]
-fn input_packed_panels<T: Element, const DIN: usize, const DOUT: usize>(
+fn dx_packed_panels<T: Element, const DIN: usize, const DOUT: usize>(
     _dy: &[[T; DOUT]],
     _weight: &[[T; DOUT]; DIN],
     _dx: &mut [[T; DIN]],
@@ -170,13 +170,13 @@ fn input_packed_panels<T: Element, const DIN: usize, const DOUT: usize>(
 // once, each block of dW written while that block of W is at hand).
 
 /// One block of `R` batch rows: a dot tile for each block of W it is given.
-pub(crate) struct InputTile<'a, T, const R: usize, const DIN: usize, const DOUT: usize> {
+pub(crate) struct DxTile<'a, T, const R: usize, const DIN: usize, const DOUT: usize> {
     pub(crate) dy: &'a [[T; DOUT]; R],
     pub(crate) dx: &'a mut [[T; DIN]; R],
 }
 
 impl<T: Element, const R: usize, const DIN: usize, const DOUT: usize> WeightRowBlock<T, DOUT>
-    for InputTile<'_, T, R, DIN, DOUT>
+    for DxTile<'_, T, R, DIN, DOUT>
 {
     #[cfg_attr(not(debug_assertions), inline(always))]
     fn rows<const I: usize>(&mut self, w_rows: &[[T; DOUT]; I], first: usize) {
@@ -194,18 +194,18 @@ struct AllOfW<'a, T, const DIN: usize, const DOUT: usize> {
 impl<T: Element, const DIN: usize, const DOUT: usize> BatchRowBlock<T, DIN, DOUT> for AllOfW<'_, T, DIN, DOUT> {
     #[cfg_attr(not(debug_assertions), inline(always))]
     fn tile<const R: usize>(&mut self, dy: &[[T; DOUT]; R], dx: &mut [[T; DIN]; R]) {
-        for_each_weight_block::<T, _, DX_COLS, DIN, DOUT>(self.weight, self.from, &mut InputTile { dy, dx });
+        for_each_weight_block::<T, _, DX_COLS, DIN, DOUT>(self.weight, self.from, &mut DxTile { dy, dx });
     }
 }
 
 /// All the batch rows of `dy` and `dx` (the same number), for each block of
 /// W it is given.
-pub(crate) struct InputRows<'a, T, const DIN: usize, const DOUT: usize> {
+pub(crate) struct DxRows<'a, T, const DIN: usize, const DOUT: usize> {
     pub(crate) dy: &'a [[T; DOUT]],
     pub(crate) dx: &'a mut [[T; DIN]],
 }
 
-impl<T: Element, const DIN: usize, const DOUT: usize> WeightRowBlock<T, DOUT> for InputRows<'_, T, DIN, DOUT> {
+impl<T: Element, const DIN: usize, const DOUT: usize> WeightRowBlock<T, DOUT> for DxRows<'_, T, DIN, DOUT> {
     #[cfg_attr(not(debug_assertions), inline(always))]
     fn rows<const I: usize>(&mut self, w_rows: &[[T; DOUT]; I], first: usize) {
         for_each_batch_block(self.dy, self.dx, &mut DotTiles { w_rows, first });

@@ -4,8 +4,8 @@
 
 use super::backend::DX_COLS;
 use super::drive::{WeightRowBlock, for_each_column_block, for_each_weight_block, last_columns};
-use super::dw::{WeightBlock, outer_product_last_columns, weight_outer_product};
-use super::dx::{GEMV_W_ROWS, InputRows, InputTile, backward_input, row_dot};
+use super::dw::{DwBlock, dw_last_columns, dw_outer_product};
+use super::dx::{DxRows, DxTile, GEMV_W_ROWS, backward_input, row_dot};
 use super::epilogue::Update;
 use super::micro::{V, block, block_mut, lanes, store};
 use super::simd::Vector;
@@ -26,7 +26,7 @@ use crate::Element;
 /// f64 8 × 512 → 512 +9 %. (With the usual 2-vector dW tiles, 4 chains:
 /// f32 8 × 512 → 512 −2 to −4 %.) The tiles are the two passes' own, so the
 /// results are the same to the bit.
-pub(crate) fn backward_few_rows_input_and_weight<T: Element, const DIN: usize, const DOUT: usize>(
+pub(crate) fn dx_dw_few_rows<T: Element, const DIN: usize, const DOUT: usize>(
     x: &[[T; DIN]],
     dy: &[[T; DOUT]],
     weight: &[[T; DOUT]; DIN],
@@ -37,31 +37,29 @@ pub(crate) fn backward_few_rows_input_and_weight<T: Element, const DIN: usize, c
     // dX over the rows dY and dX share; dW over those of X and dY.
     let rows = dy.len().min(dx.len());
     let (Some(dy_rows), Some(dx)) = (dy.get(..rows), dx.get_mut(..rows)) else { return };
-    let mut blocks = FewRowsInputAndWeight { input: InputRows { dy: dy_rows, dx }, x, dy, dw, update };
+    let mut blocks = DxDwFewRows { dx_rows: DxRows { dy: dy_rows, dx }, x, dy, dw, update };
     for_each_weight_block::<T, _, DX_COLS, DIN, DOUT>(weight, 0, &mut blocks);
 }
 
-/// Vectors per dW tile in [`backward_few_rows_input_and_weight`].
+/// Vectors per dW tile in [`dx_dw_few_rows`].
 pub(crate) const FEW_ROWS_DW_VECTORS: usize = 4;
 
 /// dX's dot tiles for a block of W, then the same rows of dW.
-struct FewRowsInputAndWeight<'a, T, const DIN: usize, const DOUT: usize> {
-    input: InputRows<'a, T, DIN, DOUT>,
+struct DxDwFewRows<'a, T, const DIN: usize, const DOUT: usize> {
+    dx_rows: DxRows<'a, T, DIN, DOUT>,
     x: &'a [[T; DIN]],
     dy: &'a [[T; DOUT]],
     dw: &'a mut [[T; DOUT]; DIN],
     update: Update,
 }
 
-impl<T: Element, const DIN: usize, const DOUT: usize> WeightRowBlock<T, DOUT>
-    for FewRowsInputAndWeight<'_, T, DIN, DOUT>
-{
+impl<T: Element, const DIN: usize, const DOUT: usize> WeightRowBlock<T, DOUT> for DxDwFewRows<'_, T, DIN, DOUT> {
     #[cfg_attr(not(debug_assertions), inline(always))]
     fn rows<const I: usize>(&mut self, w_rows: &[[T; DOUT]; I], first: usize) {
-        self.input.rows(w_rows, first);
+        self.dx_rows.rows(w_rows, first);
         let Self { x, dy, update, .. } = *self;
         if let Some(dw_rows) = block_mut::<_, I>(self.dw, first) {
-            let mut tiles = WeightBlock { x, dy, dw_rows, first, update };
+            let mut tiles = DwBlock { x, dy, dw_rows, first, update };
             for_each_column_block::<T, _, FEW_ROWS_DW_VECTORS, DOUT>(0, &mut tiles);
         }
     }
@@ -91,7 +89,7 @@ impl<T: Element, const DIN: usize, const DOUT: usize> WeightRowBlock<T, DOUT>
 /// over 1024 × 1024 f32 (4 MiB each, in L3) read W in 36 µs and wrote dW
 /// in 41, one after the other, and did both in the same loop in 68: the
 /// reads of one overlap the writes of the other.
-pub(crate) fn backward_row_input_and_weight<T: Element, const DIN: usize, const DOUT: usize>(
+pub(crate) fn dx_dw_one_row<T: Element, const DIN: usize, const DOUT: usize>(
     x: &[T; DIN],
     dy: &[T; DOUT],
     weight: &[[T; DOUT]; DIN],
@@ -103,7 +101,7 @@ pub(crate) fn backward_row_input_and_weight<T: Element, const DIN: usize, const 
         let tail = last_columns::<T, DOUT>(DOUT / lanes::<T>() * lanes::<T>());
         for (((&x_i, w_row), dw_row), dx_i) in x.iter().zip(weight).zip(dw.iter_mut()).zip(dx.iter_mut()) {
             let x_v = V::<T>::splat(x_i);
-            let last = outer_product_last_columns(tail, x_v, dy, dw_row, update);
+            let last = dw_last_columns(tail, x_v, dy, dw_row, update);
             *dx_i = row_dot::<T, DIN, DOUT>(dy, w_row, |at, dy_v| store(dw_row, at, 0, x_v * dy_v, update));
             if let Some((j, value)) = last {
                 store(dw_row, j, 0, value, Update::Overwrite);
@@ -113,28 +111,28 @@ pub(crate) fn backward_row_input_and_weight<T: Element, const DIN: usize, const 
     }
     if const { weight_beyond_l1::<T, DIN, DOUT>() } {
         backward_input(core::slice::from_ref(dy), weight, core::slice::from_mut(dx));
-        weight_outer_product(x, dy, dw, update);
+        dw_outer_product(x, dy, dw, update);
         return;
     }
-    let input = InputTile { dy: core::array::from_ref(dy), dx: core::array::from_mut(dx) };
-    let mut blocks = RowInputAndWeight { input, x, dw, update };
+    let dx_tile = DxTile { dy: core::array::from_ref(dy), dx: core::array::from_mut(dx) };
+    let mut blocks = DxDwOneRow { dx_tile, x, dw, update };
     for_each_weight_block::<T, _, GEMV_W_ROWS, DIN, DOUT>(weight, 0, &mut blocks);
 }
 
 /// dX's dot tile for a block of W, then the same rows of dW, at batch 1.
-struct RowInputAndWeight<'a, T, const DIN: usize, const DOUT: usize> {
-    input: InputTile<'a, T, 1, DIN, DOUT>,
+struct DxDwOneRow<'a, T, const DIN: usize, const DOUT: usize> {
+    dx_tile: DxTile<'a, T, 1, DIN, DOUT>,
     x: &'a [T; DIN],
     dw: &'a mut [[T; DOUT]; DIN],
     update: Update,
 }
 
-impl<T: Element, const DIN: usize, const DOUT: usize> WeightRowBlock<T, DOUT> for RowInputAndWeight<'_, T, DIN, DOUT> {
+impl<T: Element, const DIN: usize, const DOUT: usize> WeightRowBlock<T, DOUT> for DxDwOneRow<'_, T, DIN, DOUT> {
     #[cfg_attr(not(debug_assertions), inline(always))]
     fn rows<const I: usize>(&mut self, w_rows: &[[T; DOUT]; I], first: usize) {
-        self.input.rows(w_rows, first);
+        self.dx_tile.rows(w_rows, first);
         if let (Some(x_part), Some(dw_rows)) = (block::<_, I>(self.x, first), block_mut::<_, I>(self.dw, first)) {
-            weight_outer_product::<T, I, DOUT>(x_part, &self.input.dy[0], dw_rows, self.update);
+            dw_outer_product::<T, I, DOUT>(x_part, &self.dx_tile.dy[0], dw_rows, self.update);
         }
     }
 }

@@ -196,12 +196,12 @@ pub fn backward_input_and_weight<T: Element, const DIN: usize, const DOUT: usize
     if backend::SIMD {
         // Batch 1 (dX past its first row is left alone, as `backward_input` does).
         if let ([x_row], [dy_row], [dx_row, ..]) = (x, dy, &mut *dx) {
-            return fused::backward_row_input_and_weight(x_row, dy_row, weight, dx_row, dw, update);
+            return fused::dx_dw_one_row(x_row, dy_row, weight, dx_row, dw, update);
         }
         // Batches too small to pack: one pass too (the two passes' own
         // tiles). A single row is left to the two passes' batch-1 kernels.
         if tuning::few_rows_one_pass(x.len(), dy.len(), dx.len()) {
-            return fused::backward_few_rows_input_and_weight(x, dy, weight, dx, dw, update);
+            return fused::dx_dw_few_rows(x, dy, weight, dx, dw, update);
         }
     }
     backward_input(dy, weight, dx);

@@ -52,7 +52,7 @@ pub(crate) fn forward_group_rows<T: Element, const DIN: usize, const DOUT: usize
 /// a tile reads, 256 rows held, timed in turns (f32 and f64, batches of
 /// 16 to 300 at 512 → 512, and 64 × 1024 → 256): 512 rows ran level
 /// (−4 to +4 %), and 128 rows (16 KiB, which fits) mostly 1–6 % slower.
-/// dX packs its own blocks, `INPUT_PACK_DEPTH` deep.
+/// dX packs its own blocks, `DX_PACK_DEPTH` deep.
 pub(crate) const PACK_DEPTH: usize = if size_of::<V<f32>>() == 64 { 256 } else { 512 };
 
 /// The forward's block of packed rows of W (see [`forward_packed_panel`]).
@@ -67,7 +67,7 @@ pub(crate) type PackedBlock<T> = [[V<T>; FORWARD_VECTORS]; PACK_DEPTH];
 /// 16 × 512 → 512 level. One block across all of dY's columns also leaves
 /// no partial sums in dX between blocks.
 #[cfg(target_feature = "avx")]
-pub(crate) const INPUT_PACK_DEPTH: usize = 512;
+pub(crate) const DX_PACK_DEPTH: usize = 512;
 
 /// How much cache the rows of one panel of W may claim (see [`aliasing`])
 /// before the forward packs them: 512 KiB, a bound fitted to measurements
@@ -118,24 +118,24 @@ pub(crate) const fn forward_pack_stack_bytes(din: usize, dout: usize, elem_bytes
     if weight_packs(din, dout, elem_bytes) { size_of::<PackedBlock<f32>>() as u64 } else { 0 }
 }
 
-/// Whether dX runs packed blocks of Wᵀ (see [`input_packed_panels`]) for
+/// Whether dX runs packed blocks of Wᵀ (see [`dx_packed_panels`]) for
 /// `rows` batch rows: with AVX, two row tiles or more to share each block.
-pub(crate) const fn input_packs(rows: usize) -> bool {
+pub(crate) const fn dx_packs(rows: usize) -> bool {
     cfg!(target_feature = "avx") && rows >= 2 * FORWARD_ROWS
 }
 
 /// Rows of Wᵀ in dX's packed block for a layer with `dout` outputs: as
-/// many as dY is wide, up to `INPUT_PACK_DEPTH`.
-const fn input_pack_depth(dout: usize) -> usize {
+/// many as dY is wide, up to `DX_PACK_DEPTH`.
+const fn dx_pack_depth(dout: usize) -> usize {
     #[cfg(target_feature = "avx")]
-    if dout > INPUT_PACK_DEPTH {
-        return INPUT_PACK_DEPTH;
+    if dout > DX_PACK_DEPTH {
+        return DX_PACK_DEPTH;
     }
     dout
 }
 
 /// Whether the backward of a batch of `x_rows`, `dy_rows` and `dx_rows`
-/// rows runs dX and dW in one pass over W (`fused::backward_few_rows_input_and_weight`):
+/// rows runs dX and dW in one pass over W (`fused::dx_dw_few_rows`):
 /// batches too small to pack, fewer than two row tiles of dY. A single row
 /// is left to the batch-1 kernels.
 #[inline]
@@ -144,7 +144,7 @@ pub(crate) fn few_rows_one_pass(x_rows: usize, dy_rows: usize, dx_rows: usize) -
 }
 
 /// Whether the batch-1 backward, and dX alone at batch 1, go one row of W
-/// at a time ([`backward_row_input_and_weight`], [`row_dot`]): in AVX builds,
+/// at a time ([`dx_dw_one_row`], [`row_dot`]): in AVX builds,
 /// where W is larger than L1 and its rows have more than 8 vectors.
 ///
 /// Timed in turns on the Zen 5 machine against the dot tiles of 8 rows
@@ -181,7 +181,7 @@ pub(crate) const fn runs_row_by_row<T: Element, const DIN: usize, const DOUT: us
 /// alone, LLVM unrolled the two-row loop of 256 → 128 (f32, AVX-512) into
 /// four rows, 2 KiB an iteration. The batch-1 dW, which writes its rows
 /// rather than reading them, gains the same way (see
-/// [`weight_outer_product`]). Only speed depends on it: were the hint
+/// [`dw_outer_product`]). Only speed depends on it: were the hint
 /// ignored, the results would be the same.
 #[cfg_attr(not(debug_assertions), inline(always))]
 pub(crate) fn keep_loop_rolled<T, const DIN: usize, const DOUT: usize>() {
@@ -198,17 +198,17 @@ pub(crate) const fn weight_beyond_l1<T, const DIN: usize, const DOUT: usize>() -
 
 /// A W this small (twice L1) keeps its panels in L1 and L2 however they
 /// are strided: dW never packs it.
-const WEIGHT_GRADIENT_PACK_MIN_BYTES: u64 = 64 * 1024;
+const DW_PACK_MIN_BYTES: u64 = 64 * 1024;
 
 /// The cache (see [`aliasing`]) that the lines one in-place dW tile reads
 /// for each panel may claim before dW packs instead: 128 KiB, a bound
 /// fitted to measurements (on the core of [`IN_PLACE_PANEL_BYTES`])
 /// rather than derived.
-const WEIGHT_GRADIENT_IN_PLACE_BYTES: u64 = 128 * 1024;
+const DW_IN_PLACE_BYTES: u64 = 128 * 1024;
 
 /// Whether dW packs panels of dY and copies slices of X (see
-/// [`weight_packed_panels`]) for `rows` batch rows: two row tiles or more,
-/// a W over 64 KiB, and more than [`WEIGHT_GRADIENT_IN_PLACE_BYTES`]
+/// [`dw_packed_panels`]) for `rows` batch rows: two row tiles or more,
+/// a W over 64 KiB, and more than [`DW_IN_PLACE_BYTES`]
 /// claimed by the lines an in-place tile reads for each panel: `rows` of X
 /// (`DIN` elements apart, the same for every panel of the tile) and `rows`
 /// of dY (`DOUT` apart).
@@ -219,43 +219,43 @@ const WEIGHT_GRADIENT_IN_PLACE_BYTES: u64 = 128 * 1024;
 /// 512 −8 %, 64 × 256 → 1024 −11 %, 64 × 512 → 256 −9 %, 128 × 256 → 256
 /// −7 %; f64 64 × 256 → 128 −6 %, 128 × 256 → 256 −8 %. It packs f32
 /// 64 × 128 → 1024, which ran 6–21 % faster in place.
-pub(crate) const fn weight_gradient_packs<T: Element, const DIN: usize, const DOUT: usize>(rows: usize) -> bool {
-    weight_gradient_packs_at(rows, DIN, DOUT, size_of::<T>())
+pub(crate) const fn dw_packs<T: Element, const DIN: usize, const DOUT: usize>(rows: usize) -> bool {
+    dw_packs_at(rows, DIN, DOUT, size_of::<T>())
 }
 
-/// [`weight_gradient_packs`] for a `din → dout` layer of `elem_bytes`-byte
+/// [`dw_packs`] for a `din → dout` layer of `elem_bytes`-byte
 /// elements, the form the stack bound asks too.
-const fn weight_gradient_packs_at(rows: usize, din: usize, dout: usize, elem_bytes: usize) -> bool {
+const fn dw_packs_at(rows: usize, din: usize, dout: usize, elem_bytes: usize) -> bool {
     let elem_bytes = elem_bytes as u64;
     let weight_bytes = (din as u64).saturating_mul(dout as u64).saturating_mul(elem_bytes);
     let lines = aliasing((din as u64).saturating_mul(elem_bytes))
         .saturating_add(aliasing((dout as u64).saturating_mul(elem_bytes)));
     rows >= 2 * FORWARD_ROWS
-        && weight_bytes > WEIGHT_GRADIENT_PACK_MIN_BYTES
-        && (rows as u64).saturating_mul(lines) > WEIGHT_GRADIENT_IN_PLACE_BYTES
+        && weight_bytes > DW_PACK_MIN_BYTES
+        && (rows as u64).saturating_mul(lines) > DW_IN_PLACE_BYTES
 }
 
 /// Stack bytes of the backward's largest block for `rows` batch rows of a
 /// `din → dout` layer of `elem_bytes`-byte elements: dX's block of Wᵀ (AVX
-/// builds, two row tiles or more; see [`input_packed_panels`]) or dW's
+/// builds, two row tiles or more; see [`dx_packed_panels`]) or dW's
 /// packed panels of dY with their slices of X (see
-/// [`weight_packed_panels`]), whichever is larger; the two passes run one
+/// [`dw_packed_panels`]), whichever is larger; the two passes run one
 /// after the other. 0 where neither packs.
 pub(crate) const fn backward_pack_stack_bytes(rows: usize, din: usize, dout: usize, elem_bytes: usize) -> u64 {
     // A vector is as wide in f64 as in f32, so f32's vectors size both.
-    let input = if input_packs(rows) { input_pack_depth(dout) * size_of::<[V<f32>; FORWARD_VECTORS]>() } else { 0 };
-    let weight = if !weight_gradient_packs_at(rows, din, dout, elem_bytes) {
+    let dx = if dx_packs(rows) { dx_pack_depth(dout) * size_of::<[V<f32>; FORWARD_VECTORS]>() } else { 0 };
+    let dw = if !dw_packs_at(rows, din, dout, elem_bytes) {
         0
     } else if elem_bytes == size_of::<f64>() {
         size_of::<DyPanels<f64>>() + size_of::<XSlices<f64>>()
     } else {
         size_of::<DyPanels<f32>>() + size_of::<XSlices<f32>>()
     };
-    (if input > weight { input } else { weight }) as u64
+    (if dx > dw { dx } else { dw }) as u64
 }
 
 /// dY panels packed together for one pass over the rows of dW.
-pub(crate) const WEIGHT_PANELS: usize = 16;
+pub(crate) const DW_PANELS: usize = 16;
 
 /// Batch rows per packed block of dY panels: 16 panels × 128 rows ×
 /// `FORWARD_VECTORS` vectors of 32 bytes make 128 KiB on the stack with
@@ -268,23 +268,23 @@ pub(crate) const WEIGHT_PANELS: usize = 16;
 /// 300 × 512 → 512 level (on the Zen 5 machine, level to 2 % slower).
 /// Eight panels 128 deep, the same stack as sixteen 64 deep, ran up to
 /// 5 % slower.
-pub(crate) const WEIGHT_DEPTH: usize = 128;
+pub(crate) const DW_DEPTH: usize = 128;
 
 /// Row tiles of dW whose slices of X one copy fetches: the copy reads
 /// `X_TILES · FORWARD_ROWS` contiguous inputs of each batch row (whole cache
 /// lines, where one tile's slice reads parts of one or two), and the next
 /// `X_TILES - 1` row tiles find their slices already copied. At d_in = 512
-/// this is what brought dW level with 504 (see [`weight_packed_panels`]).
+/// this is what brought dW level with 504 (see [`dw_packed_panels`]).
 pub(crate) const X_TILES: usize = 4;
 
-/// dW's block of packed dY: `WEIGHT_PANELS` panels, each `WEIGHT_DEPTH`
-/// batch rows of `FORWARD_VECTORS` vectors (see [`weight_packed_panels`]).
-pub(crate) type DyPanels<T> = [[[V<T>; FORWARD_VECTORS]; WEIGHT_DEPTH]; WEIGHT_PANELS];
+/// dW's block of packed dY: `DW_PANELS` panels, each `DW_DEPTH`
+/// batch rows of `FORWARD_VECTORS` vectors (see [`dw_packed_panels`]).
+pub(crate) type DyPanels<T> = [[[V<T>; FORWARD_VECTORS]; DW_DEPTH]; DW_PANELS];
 
 /// The slices of X that row tiles of dW read, one per tile, each contiguous:
 /// `slices[t][r]` holds `x[r][from + t·FORWARD_ROWS ..][.. FORWARD_ROWS]`.
 /// 24 KiB of stack in f64 with AVX (12 KiB in f32), 32 KiB with AVX-512.
-pub(crate) type XSlices<T> = [[[T; FORWARD_ROWS]; WEIGHT_DEPTH]; X_TILES];
+pub(crate) type XSlices<T> = [[[T; FORWARD_ROWS]; DW_DEPTH]; X_TILES];
 
 /// Batches below this many rows ask for the next dW tile's lines before
 /// each tile runs. A tile's FMAs are then too few to cover its stores,
