@@ -1,5 +1,5 @@
 //! The backend's name, vectors and tile sizes, chosen per target at
-//! compile time.
+//! compile time. A leaf: the kernels read it, it reads none of them.
 //!
 //! `F32Vector` and `F64Vector` are the `wide` vectors the kernels run on
 //! (`Element`'s sealed `Vector` type is one of them); `wide` picks their
@@ -10,6 +10,15 @@
 //! registers plus `FORWARD_VECTORS` for W and one for the broadcast. The
 //! FMA chains must also be independent enough to cover latency ×
 //! throughput (4 × 2 = 8 on current x86 and Apple/Neoverse cores).
+//!
+//! - `FORWARD_ROWS × FORWARD_VECTORS`: the forward's tile, dW's tile from
+//!   packed panels of dY, and dX's packed tile; `FORWARD_ROWS` is also the
+//!   row tile every row walk starts with (`drive::for_each_row_block`).
+//! - `DW_VECTORS`: the width of dW's tile read in place.
+//! - `DX_ROWS × DX_COLS`: dX's dot tile, batch rows × rows of W.
+//! - `GEMV_VECTORS`: the widest batch-1 register tile.
+//!
+//! Measurements: BENCHMARKS.md.
 
 #[cfg(all(any(target_arch = "x86", target_arch = "x86_64"), target_feature = "avx512f"))]
 mod chosen {
@@ -20,12 +29,10 @@ mod chosen {
     // dW read in place: 8 × 3 = 24 accumulators + 3 dY + 1 broadcast
     // = 28. Its k-loop is the batch, often only 32 to 64 rows long,
     // and each column tile reads its slice of X again: against 8 × 2,
-    // a third fewer tiles and loads per FMA (see `DW_VECTORS` in
-    // `tile`).
+    // a third fewer tiles and loads per FMA (see `dw::DwRows`).
     // dX: 8 × 2 = 16 accumulators + 8 dY + 2 W = 26. Against 4 × 2,
     // eight rows of dY share each load of W, which halves the reads
-    // of W from L2 (measured at batch 8, 512 → 512: dX +20 % in f32,
-    // +26 % in f64).
+    // of W from L2.
     // (`wide` needs AVX-512 BW beside F; `-C target-cpu=native`
     // turns on both wherever there is AVX-512.)
     pub const NAME: &str = "avx512";
@@ -118,7 +125,9 @@ mod chosen {
 
 pub use chosen::*;
 /// GEMV (batch 1): the widest register tile, in vectors; a row of y
-/// wider than this streams through L1 instead.
+/// wider than this streams through L1 instead. Four vectors in two
+/// accumulator sets make 8 FMA chains and fit every backend's registers.
+/// Measurements: BENCHMARKS.md.
 pub const GEMV_VECTORS: usize = 4;
 /// Whether the tiled kernels run (every backend but "scalar").
 pub const SIMD: bool = !matches!(NAME.as_bytes(), b"scalar");

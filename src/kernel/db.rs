@@ -11,17 +11,18 @@ use crate::Element;
 /// of `DB_VECTORS` vectors of columns, each summed down the whole batch
 /// in registers and stored once.
 ///
-/// One vector at a time (the code before) read each of the batch's rows
-/// for every 64 bytes, one dependent add after the other: at f64
-/// 128 × 512 → 512 on the Zen 5 machine that took 42–43 µs, 3–4 % of
-/// the backward; the tiles take 7.6. Summed in the same
-/// order for every column, the results are the same to the bit.
+/// A tile reads each row of dY once for `DB_VECTORS` vectors, with as many
+/// independent chains of adds, where one vector at a time would read every
+/// row once per vector, one dependent add after the other. Summed in the
+/// same order for every column, the results are the same to the bit.
+/// Measurements: BENCHMARKS.md.
 pub(crate) fn backward_bias<T: Element, const DOUT: usize>(dy: &[[T; DOUT]], db: &mut [T; DOUT], update: Update) {
     for_each_column_block::<T, _, DB_VECTORS, DOUT>(0, &mut DbTile { dy, db, update });
 }
 
 /// Vectors per tile of [`backward_bias`]: four chains of adds, and a
 /// quarter of the passes down the batch that one-vector tiles make.
+/// Measurements: BENCHMARKS.md.
 const DB_VECTORS: usize = 4;
 
 /// dY's rows and db, for [`for_each_column_block`].

@@ -2,6 +2,13 @@
 //! compile-time constant (so that the accumulators are a fixed array the
 //! compiler keeps in registers), tiles of columns left to right, and dX's
 //! blocks of batch rows and of rows of W.
+//!
+//! Tails: rows run as full `FORWARD_ROWS` tiles, then 4, 2 and 1 (with
+//! 6-row tiles, 6 + 2 leftover rows run as 4 + 4, not as a 2-row tile that
+//! waits on FMA latency). Columns run as full panels, then one-vector tiles,
+//! then the last few columns as one vector ending at the last column,
+//! overlapping columns already done, whose overlapping lanes are computed
+//! and not stored. Only a layer narrower than one vector has scalar columns.
 
 use super::backend::{DX_ROWS, FORWARD_ROWS};
 use super::micro::{Columns, lanes};
@@ -10,10 +17,9 @@ use crate::Element;
 /// The columns from `j` to the end when fewer than a vector remain: one
 /// vector ending at the last column, whose first lanes overlap columns
 /// already done and are computed but not stored. The wasted lanes cost far
-/// less than scalar columns, each one chain of dependent adds (measured:
-/// the 6 columns left at 300 → 70 took three quarters of the forward's
-/// time). `None` when no column is left, or when the layer is narrower
-/// than one vector (those columns stay scalar).
+/// less than scalar columns, each one chain of dependent adds. `None` when
+/// no column is left, or when the layer is narrower than one vector (those
+/// columns stay scalar).
 #[cfg_attr(not(debug_assertions), inline(always))]
 pub(crate) fn last_columns<T: Element, const DOUT: usize>(j: usize) -> Option<Columns> {
     let start = DOUT.checked_sub(lanes::<T>())?;
@@ -76,9 +82,8 @@ pub(crate) fn for_each_column_block<T: Element, K: ColumnTile, const WIDE: usize
 /// three. A one-vector tile has a third of the FMA chains and loads as
 /// many rows of the other operand for each, so the last three or four
 /// vectors run as tiles of two instead: 16 vectors as 3 + 3 + 3 + 3 + 2 + 2,
-/// not five threes and a one. (dW in place at f32 64 × 256 → 128, eight
-/// vectors, ran 10 % slower as 3 + 3 + 1 + 1 than as four twos.) Other
-/// widths run as many whole tiles as fit.
+/// not five threes and a one. Other widths run as many whole tiles as fit.
+/// Measurements: BENCHMARKS.md.
 pub(crate) const fn column_tiles(vectors: usize, wide: usize) -> (usize, usize) {
     if wide != 3 {
         return (vectors / wide, 0);

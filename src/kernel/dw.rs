@@ -1,6 +1,13 @@
 //! `dW = Xᵀ·dY`: the forward's tile with the batch as its k-loop, each tile
-//! of dW held in registers for the whole batch and stored once; at batch 1
-//! the outer product `x ⊗ dy`, row by row.
+//! of dW held in registers for the whole batch and stored (or added) once;
+//! at batch 1 the outer product `x ⊗ dy`, row by row.
+//!
+//! Loop nest: rows of dW in row tiles (`drive::for_each_row_block`), then
+//! column tiles of `DW_VECTORS` vectors (`drive::for_each_column_block`),
+//! then the batch. For large batches and weights (`tuning::dw_packs`), full
+//! column panels of dY are packed first, sixteen at a time, with each row
+//! tile's slice of X copied once for all of them; the columns past the last
+//! full panel are read in place.
 
 use super::backend::{DW_VECTORS, FORWARD_ROWS, FORWARD_VECTORS};
 use super::drive::{ColumnTile, RowTile, for_each_column_block, for_each_row_block, last_columns};
@@ -14,7 +21,7 @@ use crate::Element;
 /// each tile of dW held in registers for the whole batch and stored once.
 ///
 /// For large batches and weights, the full column panels of dY are packed
-/// as the forward packs W (see [`forward_packed_panel`]), sixteen panels
+/// as the forward packs W (see `forward::forward_packed_panel`), sixteen panels
 /// `DW_DEPTH` batch rows deep at a time, reused by every row block of dW.
 pub(crate) fn backward_weight<T: Element, const DIN: usize, const DOUT: usize>(
     x: &[[T; DIN]],
@@ -38,16 +45,14 @@ pub(crate) fn backward_weight<T: Element, const DIN: usize, const DOUT: usize>(
 /// in registers, so the aim is to write dW at full bandwidth: one row at a
 /// time, in its stored order (a tile of rows would write several rows at
 /// once in short pieces), one row per loop iteration where dW is larger
-/// than L1 (see [`keep_loop_rolled`]; f32 256 → 128 on the Zen 5 machine,
-/// unrolled by the compiler: 126 GB/s, one row per iteration: 185).
+/// than L1 (see `tuning::keep_loop_rolled`).
 ///
 /// A row's last few columns (fewer than a vector) are one vector ending at
 /// the last column, computed before the rest of the row is stored and then
 /// stored whole, overlap included: it reads dW (when accumulating) before
-/// the row's other stores land, not just after them, which stalled every
-/// row while the load waited for the overlapping store (measured f32
-/// 100 → 37, accumulating: 5.1 → 26.8 GFLOP/s; overwriting, where the
-/// vector replaces lane-by-lane stores: 14.6 → 28.7).
+/// the row's other stores land, not just after them: read after them, it
+/// would wait on the overlapping store in every row. Overwriting, the one
+/// vector replaces lane-by-lane stores. Measurements: BENCHMARKS.md.
 pub(crate) fn dw_outer_product<T: Element, const DIN: usize, const DOUT: usize>(
     x: &[T; DIN],
     dy: &[T; DOUT],
@@ -80,7 +85,7 @@ pub(crate) fn dw_outer_product<T: Element, const DIN: usize, const DOUT: usize>(
 }
 
 /// The last few columns of one row of the batch-1 dW, `tail` (see
-/// [`last_columns`]): where they start and the vector ending at the last
+/// `drive::last_columns`): where they start and the vector ending at the last
 /// column, to be computed before the row's other stores and stored after
 /// them, whole (see [`dw_outer_product`]).
 #[cfg_attr(not(debug_assertions), inline(always))]
@@ -112,18 +117,8 @@ pub(crate) fn dw_last_columns<T: Element, const DOUT: usize>(
 /// slice of X is copied once into a small contiguous block that every
 /// packed panel then reads from L1: one strided read of X per 16 panels
 /// instead of one per panel. One copy fetches the slices of `X_TILES` row
-/// tiles.
-///
-/// Measured against one panel at a time, 256 rows deep, in three
-/// interleaved runs (medians): f64 128 × 512 → 512 went from 24–28 to
-/// 30–34 GFLOP/s and f32 from 64–75 to 68–79. Four panels at a time gained
-/// nothing; 16 panels 32 rows deep and 8 panels 64 rows deep ran a little
-/// slower than 16 × 64 (128 deep since: see `DW_DEPTH`). With one copy
-/// of X per row tile, d_in = 512 still ran 6–7 % slower than 504 in f64
-/// (1–3 % in f32), timed in turns; with one copy per four tiles the two
-/// run level: dW at f64 128 × 512 → 512 gained 4–9 % (64 × 256 → 256 and
-/// 300 × 512 → 512: 2–6 %), and f32 ran level with the copy per tile
-/// (within ±4 %, the harness's spread).
+/// tiles. The counts and depths are in `tuning`. Measurements:
+/// BENCHMARKS.md.
 #[inline(never)]
 fn dw_packed_panels<T: Element, const DIN: usize, const DOUT: usize>(
     x: &[[T; DIN]],
@@ -141,8 +136,8 @@ fn dw_packed_panels<T: Element, const DIN: usize, const DOUT: usize>(
         let j = panel * width;
         for (block, (x, dy_rows)) in x.chunks(DW_DEPTH).zip(dy.chunks(DW_DEPTH)).enumerate() {
             // Row by row: each row of dY gives all the panels' columns in one
-            // contiguous read. Panel by panel, which read one panel's width
-            // from each row in turn, dW ran 2–4 % slower at f64 128 × 512 → 512.
+            // contiguous read, where panel by panel would read one panel's
+            // width from each row in turn.
             for (r, dy_row) in dy_rows.iter().enumerate() {
                 for (p, slots) in packed.iter_mut().take(count).enumerate() {
                     if let Some(slot) = slots.get_mut(r) {
@@ -234,12 +229,7 @@ fn copy_x_slices<T: Element, const DIN: usize>(x: &[[T; DIN]], first: usize, sli
 /// With AVX-512 a tile is 3 vectors wide, 24 accumulators, where the
 /// forward's is 2: the k-loop here is the batch, often short, and every
 /// column tile reads the rows' slice of X again, so wider tiles mean fewer
-/// of them and fewer loads per FMA. Timed in turns against 8 × 2 (dW
-/// alone, overwriting): f32 64 × 256 → 256 +6–7 %, 64 × 200 → 264 +4–7 %,
-/// 100 × 300 → 200 +3–5 %, 33 × 127 → 65 +3–6 %, 16 × 512 → 512 +1–3 %;
-/// f64 32 × 256 → 256 +9–12 %, 64 × 128 → 96 +6–8 %; f32 32 × 256 → 256,
-/// 64 × 256 → 128 and 64 × 256 → 512, f64 64 × 256 → 256 and
-/// 64 × 256 → 512 level.
+/// of them and fewer loads per FMA. Measurements: BENCHMARKS.md.
 struct DwRows<'a, T: Element, const DIN: usize, const DOUT: usize> {
     x: &'a [[T; DIN]],
     dy: &'a [[T; DOUT]],

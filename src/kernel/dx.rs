@@ -1,6 +1,20 @@
-//! `dX = dY·Wᵀ`: dot tiles of batch rows × rows of W, each a contiguous
-//! dot product; in AVX builds, for larger batches, the forward's packed
-//! tile run on blocks of Wᵀ transposed out of W.
+//! `dX = dY·Wᵀ`: `dx[r][i] = Σ_j dy[r][j] · W[i][j]`.
+//!
+//! Two ways, by batch and backend:
+//!
+//! - dot tiles of `R` batch rows × `I` rows of W, each accumulator a vector
+//!   of partial sums over a contiguous row, with one horizontal sum per
+//!   output at the end (with AVX-512, all of a tile's sums in one tree of
+//!   shuffles: `Vector::sums`). The loop nest: blocks of the batch
+//!   (`drive::for_each_batch_block`), then blocks of rows of W
+//!   (`drive::for_each_weight_block`), then the row. At batch 1 all of a
+//!   tile's accumulators go to rows of W, so that as many FMA chains run.
+//! - in AVX builds, once the batch has two row tiles (`tuning::dx_packs`),
+//!   a forward pass with dY for X and Wᵀ for W: each block of a panel of Wᵀ
+//!   is transposed out of W, `LANES × LANES` elements at a time, into a
+//!   packed block, and the forward's packed tile runs on it, so the
+//!   transposition is paid once per block for every row tile. Inputs past
+//!   the last full panel go to the dot tiles.
 
 #[cfg(target_feature = "avx")]
 use super::backend::FORWARD_VECTORS;
@@ -47,8 +61,9 @@ pub(crate) fn backward_input<T: Element, const DIN: usize, const DOUT: usize>(
 }
 
 /// Rows of W per dot tile at batch 1, where all the tile's accumulators go
-/// to rows of W: as many as the dX tile has accumulators, up to 8. (With
-/// the 16 of AVX-512's tile, f32 1 × 256 → 128 ran 17 % slower.)
+/// to rows of W: as many as the dX tile has accumulators, up to 8: enough
+/// FMA chains to cover latency, where more would only add loads of W in
+/// flight. Measurements: BENCHMARKS.md.
 pub(crate) const GEMV_W_ROWS: usize = if DX_ROWS * DX_COLS < 8 { DX_ROWS * DX_COLS } else { 8 };
 
 /// Fills `panel[k][v]` with a block of Wᵀ: lane `l` holds
@@ -93,8 +108,8 @@ fn pack_transposed<T: Element, const DIN: usize, const DOUT: usize>(
 /// once per block for every row tile. Returns the first input not computed.
 ///
 /// Only compiled for AVX: elsewhere `wide` transposes element by element,
-/// and this path measured 2 to 6 times slower than the dot tiles on SSE2
-/// (the stand-in below leaves every input to them).
+/// and the dot tiles win (the stand-in below leaves every input to them).
+/// Measurements: BENCHMARKS.md.
 #[cfg(target_feature = "avx")]
 #[inline(never)]
 fn dx_packed_panels<T: Element, const DIN: usize, const DOUT: usize>(
@@ -102,9 +117,8 @@ fn dx_packed_panels<T: Element, const DIN: usize, const DOUT: usize>(
     weight: &[[T; DOUT]; DIN],
     dx: &mut [[T; DIN]],
 ) -> usize {
-    // A block no deeper than dY is wide: zeroing a whole block (32 KiB, as
-    // it was then) for every call cost 5 % of dX at f32 32 × 128 → 64 (3 %
-    // in f64).
+    // A block no deeper than dY is wide, so that a narrow dY does not pay
+    // for zeroing a whole block on every call.
     if DOUT <= DX_PACK_DEPTH {
         dx_packed_panels_through(dy, weight, dx, &mut [[V::<T>::ZERO; FORWARD_VECTORS]; DOUT])
     } else {
@@ -256,8 +270,8 @@ fn dot_tile<T: Element, const R: usize, const I: usize, const DIN: usize, const 
         j += lanes;
     }
     // All the tile's sums in one go where the backend adds them in trees;
-    // elsewhere each where it is stored: through an array, AVX2's dX ran
-    // 4 % slower at 8 × 512 → 512, timed in turns.
+    // elsewhere each where it is stored, not through the array, which
+    // would cost a store and a load per sum.
     const { assert!(R * I <= DOT_TILE_MOST, "a dot tile with more accumulators than its sums have room for") };
     let mut sums = [T::ZERO; DOT_TILE_MOST];
     if V::<T>::SUMS_IN_TREES {
@@ -278,7 +292,8 @@ fn dot_tile<T: Element, const R: usize, const I: usize, const DIN: usize, const 
 }
 
 /// Vectors of a row per loop iteration in [`row_dot`], each its own FMA
-/// chain. (2 and 8 ran slower at some shapes, in turns.)
+/// chain: enough chains for one row to cover FMA latency.
+/// Measurements: BENCHMARKS.md.
 const ROW_STEP: usize = 4;
 
 /// `dy · w_row`, `ROW_STEP` vectors per loop iteration, and `also(at, dy_v)`

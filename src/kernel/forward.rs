@@ -1,6 +1,19 @@
-//! `Y = f(X·W + b)` for batches of two rows or more: register tiles of
-//! rows × vectors of outputs over W read in place, or over blocks of W's
-//! column panels packed on the stack.
+//! `Y = f(X·W + b)` for batches of two rows or more (batch 1 is `gemv`).
+//!
+//! A tile holds `R` batch rows × `N` vectors of outputs in registers for
+//! the whole k-loop; each step loads `N` vectors of `W[k][j..]` (a row of W
+//! is already the contiguous panel a broadcast kernel wants) and broadcasts
+//! each `X[r][k]` once: `acc[r][v] += X[r][k] · W[k][j + v·LANES ..]`.
+//!
+//! Loop nest: groups of rows sized to keep their X in L2
+//! (`tuning::forward_group_rows`), then column panels of W
+//! (`drive::for_each_column_block`), then row tiles
+//! (`drive::for_each_row_block`), then k. A panel thus comes from memory
+//! once per group. Where a panel's rows, `DOUT` elements apart, claim too
+//! much cache to stay in L2 between row tiles (`tuning::forward_packs`),
+//! each panel is copied `PACK_DEPTH` rows at a time into a block on the
+//! stack, which every row tile then reads in order; Y holds partial sums
+//! between blocks.
 
 use super::backend::{FORWARD_ROWS, FORWARD_VECTORS};
 use super::drive::{ColumnTile, RowTile, for_each_column_block, for_each_row_block};
@@ -37,10 +50,10 @@ pub(crate) fn forward<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: 
 }
 
 /// [`forward`]'s groups when full panels of W are packed, all through one
-/// block on the stack. (A block zeroed for every panel cost 5–8 % at
-/// 64 × 256 → 256: the zeroing wrote 32 KiB, and emptied L1 of the rows of
-/// X that every panel reads again.) A function of its own, so that only
-/// the calls that pack have the block in their stack frame.
+/// block on the stack, zeroed once: zeroing it for every panel would write
+/// the whole block again and empty L1 of the rows of X that every panel
+/// reads again. A function of its own, so that only the calls that pack
+/// have the block in their stack frame.
 #[inline(never)]
 fn forward_packed_groups<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: usize>(
     x: &[[T; DIN]],
@@ -151,12 +164,10 @@ impl<T: Element, E: Epilogue<T>, const N: usize, const DIN: usize, const DOUT: u
 /// the bias starts the first, the epilogue finishes the last.
 ///
 /// The first row tile reads each block's rows of W in place and fills the
-/// packed block on the way; the other row tiles read the block. Packed in
-/// a loop of its own before the tiles ran, the copy waited on W's rows,
-/// one 4 KiB page apart at 512 → 512 in f64 and each a miss to L3, with
-/// no arithmetic to overlap: on the Zen 4 machine an eighth of the f64
-/// forward's samples at 128 × 512 → 512 sat in that loop. Timed in turns
-/// against it there (same bits): see BENCHMARKS.md's Zen 4 section.
+/// packed block on the way; the other row tiles read the block. So W's
+/// wait on memory (its rows may lie a page apart, each a miss) overlaps
+/// the first tile's FMAs, where a loop that only copied would stall on it.
+/// Measurements: BENCHMARKS.md.
 #[inline(never)]
 fn forward_packed_panel<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: usize>(
     x: &[[T; DIN]],
@@ -243,9 +254,8 @@ impl<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: usize> RowTile
         // The input index runs to DIN, a constant, so indexing a row of X
         // needs no check, and each broadcast loads from memory. Checked
         // against the block's length instead (`get(k)` on slices of the
-        // rows), one row's check stayed in the loop, and its broadcast went
-        // through a register, one more shuffle on the FMAs' port: the f32
-        // and f64 forward and dX at 128 × 512 → 512 ran 2–6 % slower.
+        // rows), one row's check stays in the loop, and its broadcast goes
+        // through a register, one more shuffle on the FMAs' port.
         for (w, k) in self.panel.iter().zip(self.k0..DIN) {
             rank_one_update(&mut acc, x.iter().map(|x_row| x_row[k]), w);
         }

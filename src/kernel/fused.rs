@@ -1,6 +1,9 @@
 //! The backward's one-pass kernels, `dX = dY·Wᵀ` and `dW = Xᵀ·dY`
-//! together: at batch 1, and for batches too small to pack, each block of
-//! W gives its dot tiles and then the same rows of dW.
+//! together: at batch 1, and for batches too small to pack
+//! (`tuning::few_rows_one_pass`), each block of rows of W gives its dX dot
+//! tiles and then the same rows of dW, so that W is read and dW written in
+//! one pass, each block of dW while that part of X is at hand. The tiles
+//! are the two passes' own, so the results are the same to the bit.
 
 use super::backend::DX_COLS;
 use super::drive::{WeightRowBlock, for_each_column_block, for_each_weight_block, last_columns};
@@ -16,16 +19,12 @@ use crate::Element;
 /// `2 · FORWARD_ROWS - 1` rows), in one pass over W and dW: each block of
 /// `DX_COLS` rows of W gives its dot tiles for every batch row, then the
 /// same rows of dW are written while that part of X is at hand. One after
-/// the other, the two passes each stream a whole matrix, and at f32
-/// 8 × 512 → 512 W and dW (1 MiB each) do not both fit L2: the backward
-/// ran 17 % slower than its two passes timed apart.
+/// the other, the two passes would each stream a whole matrix, and W and
+/// dW together need not fit L2.
 ///
 /// dW's tiles here are `DX_COLS` rows × `FEW_ROWS_DW_VECTORS` vectors, 8
-/// accumulator chains. Timed in turns against the two passes: f32
-/// 8 × 512 → 512 +2 to +8 %, 8 × 200 → 264 +22–28 %, 4 × 1024 → 1024 +8 %,
-/// f64 8 × 512 → 512 +9 %. (With the usual 2-vector dW tiles, 4 chains:
-/// f32 8 × 512 → 512 −2 to −4 %.) The tiles are the two passes' own, so the
-/// results are the same to the bit.
+/// accumulator chains. The tiles are the two passes' own, so the
+/// results are the same to the bit. Measurements: BENCHMARKS.md.
 pub(crate) fn dx_dw_few_rows<T: Element, const DIN: usize, const DOUT: usize>(
     x: &[[T; DIN]],
     dy: &[[T; DOUT]],
@@ -41,7 +40,9 @@ pub(crate) fn dx_dw_few_rows<T: Element, const DIN: usize, const DOUT: usize>(
     for_each_weight_block::<T, _, DX_COLS, DIN, DOUT>(weight, 0, &mut blocks);
 }
 
-/// Vectors per dW tile in [`dx_dw_few_rows`].
+/// Vectors per dW tile in [`dx_dw_few_rows`]: with `DX_COLS` rows of dW,
+/// 8 accumulator chains, where dW's usual two-vector tiles would have 4.
+/// Measurements: BENCHMARKS.md.
 pub(crate) const FEW_ROWS_DW_VECTORS: usize = 4;
 
 /// dX's dot tiles for a block of W, then the same rows of dW.
@@ -68,27 +69,18 @@ impl<T: Element, const DIN: usize, const DOUT: usize> WeightRowBlock<T, DOUT> fo
 /// `dx = dy·Wᵀ` and `dW = x ⊗ dy` for one batch row. Both walk the rows
 /// of W and dW in the same order, so where W fits L1 they run as one pass:
 /// a dot tile's rows of W, then the same rows of dW, while that part of x
-/// is at hand. On the Xeon of the first benchmarks, timed in turns against
-/// the two passes one after the other, f32 64 → 32 and 256 → 128 ran
-/// 13–21 % faster so, and 512 → 512 and 1024 → 1024 level; f32 100 → 37
-/// ran 27 % faster overwriting and 8–11 % slower accumulating.
+/// is at hand.
 ///
-/// Where W is larger, two passes: on the Zen 5 machine, with dW written
-/// one row per loop iteration (see [`keep_loop_rolled`]; dW alone at
-/// 256 → 128: 126 → 185 GB/s), the one pass took 1.84–1.88 µs at f32
-/// 256 → 128 overwriting and 1.72–1.74 accumulating, the two 1.40–1.42
-/// either way; 256 → 64 and 100 → 200 ran 7–10 % faster, 512 → 512 2 %
-/// slower, 1024 → 1024 level or faster (medians of runs in turns, three
-/// each). At 64 → 32 the one pass stays ahead.
+/// Where W is larger than L1 (`tuning::weight_beyond_l1`), two passes:
+/// dX's dot tiles, then dW's outer product with one row per loop iteration
+/// (see `tuning::keep_loop_rolled`), each a stream the prefetcher follows.
 ///
-/// Where W is larger and its rows long (see [`runs_row_by_row`]), one pass
-/// again, but a row at a time: `dx[i] = dy · W[i]` ([`row_dot`]) and
+/// Where W is larger and its rows long (see `tuning::runs_row_by_row`), one
+/// pass again, but a row at a time: `dx[i] = dy · W[i]` (`dx::row_dot`) and
 /// `dW[i] = x[i] · dy` in the same loop, from the same loads of dy, so W is
 /// read and dW written in one ascending stream each, a few hundred bytes
-/// of each per loop iteration. On the Zen 5 machine, hand-written loops
-/// over 1024 × 1024 f32 (4 MiB each, in L3) read W in 36 µs and wrote dW
-/// in 41, one after the other, and did both in the same loop in 68: the
-/// reads of one overlap the writes of the other.
+/// of each per loop iteration: the reads of one overlap the writes of the
+/// other. Measurements: BENCHMARKS.md.
 pub(crate) fn dx_dw_one_row<T: Element, const DIN: usize, const DOUT: usize>(
     x: &[T; DIN],
     dy: &[T; DOUT],

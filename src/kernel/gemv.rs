@@ -1,6 +1,6 @@
-//! `Y = f(X·W + b)` at batch 1 (GEMV): an axpy over the rows of W, y in
-//! registers where a row fits one register tile, streamed through L1
-//! where it does not.
+//! `Y = f(X·W + b)` at batch 1 (GEMV): memory-bound, so an axpy over the
+//! rows of W in their stored order, `y += x[k] · W[k][..]`; y in registers
+//! where a row fits one register tile, built in L1 where it does not.
 
 use super::backend::GEMV_VECTORS;
 use super::drive::{ColumnTile, for_each_column_block};
@@ -18,8 +18,7 @@ use crate::Element;
 /// (see [`OneRow`]'s `tile`). A wider row streams W a few rows at a time in its
 /// stored order, with y in L1 (see [`stream_rows`]): walking W one column
 /// block at a time instead would stride a whole row between loads, which
-/// defeats the hardware prefetcher once W leaves L2 (measured: a quarter
-/// of the plain loop's speed at 1024 → 1024).
+/// defeats the hardware prefetcher once W leaves L2.
 ///
 /// Where the compiler would unroll either loop into iterations that read
 /// more than 1 KiB of W, it is kept rolled (see [`keep_loop_rolled`]).
@@ -68,9 +67,7 @@ struct OneRow<'a, T: Element, E, const DIN: usize, const DOUT: usize> {
 impl<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: usize> ColumnTile for OneRow<'_, T, E, DIN, DOUT> {
     /// `⌈8 / N⌉` accumulator sets, so that every tile, even a one-vector
     /// one, keeps at least eight FMA chains in flight: FMA latency ×
-    /// throughput on current x86 and Arm cores. (64 → 32 in f32 with
-    /// AVX-512, two vectors, ran as two one-vector passes with two chains
-    /// each before: 121 GFLOP/s; as one tile with four sets: 158–162.)
+    /// throughput on current x86 and Arm cores. Measurements: BENCHMARKS.md.
     #[cfg_attr(not(debug_assertions), inline(always))]
     fn tile<const N: usize>(&mut self, columns: Columns) {
         let (x, weight, bias, y, epilogue) = (self.x, self.weight, self.bias, &mut *self.y, self.epilogue);

@@ -3,6 +3,17 @@
 //! last, overlapping vector of a row stored from its first new lane), the
 //! rank-one update at the heart of the forward and dW tiles, and the stores
 //! of a finished tile.
+//!
+//! Rules every kernel keeps:
+//!
+//! - No masked loads and no out-of-bounds reads: every load is of a full,
+//!   in-bounds chunk, through `get`, whose checks the kernels' bounds fold
+//!   away, so that no kernel has a panic path (`scripts/kernel-asm` counts
+//!   them per instance).
+//! - Tiles and drivers are `#[inline(always)]` only where debug assertions
+//!   are off: forced inlining puts each tile's loads and FMAs in one loop
+//!   body in release builds, and in test builds, with about a thousand shape
+//!   and type instances, would copy every tile into every call site.
 
 use super::epilogue::{Epilogue, Update};
 use super::simd::Vector;

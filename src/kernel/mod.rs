@@ -10,9 +10,13 @@
 //!
 //! Two implementations stand behind these entry points:
 //!
-//! - `tile`: register-tiled micro-kernels over `wide` vectors (`f32x8` and
-//!   `f64x4`; `f32x16` and `f64x8` with AVX-512), used wherever the target
-//!   has SIMD registers;
+//! - the tiled kernels: register-tiled micro-kernels over `wide` vectors
+//!   (`f32x8` and `f64x4`; `f32x16` and `f64x8` with AVX-512), used
+//!   wherever the target has SIMD registers, one file per equation:
+//!   `forward` (and `gemv` for batch 1), `dx`, `dw`, `db`, and `fused` for
+//!   the backward that computes dX and dW in one pass; built from `micro`
+//!   (loads, stores, rank-one updates), walked by `drive`, sized by
+//!   `backend` and switched by `tuning`;
 //! - [`reference`](mod@reference): the plain scalar loops, always compiled,
 //!   the oracle every tiled kernel is tested against, and the path on
 //!   targets without SIMD (Cortex-M, RISC-V without V), where `wide` would
@@ -24,8 +28,9 @@
 //! AVX2+FMA kernels on x86-64; the default x86-64 target has only SSE2.
 //! `wide` fuses `mul_add` into one FMA instruction only where the target
 //! has FMA (AVX2+FMA builds, NEON); elsewhere it multiplies, then adds,
-//! rounding twice. Results therefore differ between backends in the last
-//! bits, always within the rounding bound the tests hold them to.
+//! rounding twice. The tiles also sum in another order than the reference
+//! loops. Results therefore differ between backends in the last bits,
+//! always within the `n·ε·Σ|terms|` bound the tests hold them to.
 
 #[allow(dead_code)] // each target uses one arm
 pub(crate) mod backend;
@@ -180,9 +185,9 @@ pub fn backward_weight<T: Element, const DIN: usize, const DOUT: usize>(
 /// `dX = dY·Wᵀ` and `dW = Xᵀ·dY` (written or added as `update` says) on
 /// the compiled-in path: what [`backward_input`] and [`backward_weight`]
 /// compute, each over the rows its own arguments both have. Where one pass
-/// over W and dW measured faster than two, it runs as one: at batch 1 where
-/// W fits L1, or (AVX builds) where its rows are longer than 8 vectors,
-/// and at batches too small to pack.
+/// over W and dW beats two, it runs as one: at batch 1 where W fits L1, or
+/// (AVX builds) where its rows are longer than 8 vectors, and at batches
+/// too small to pack.
 #[inline]
 pub fn backward_input_and_weight<T: Element, const DIN: usize, const DOUT: usize>(
     x: &[[T; DIN]],
