@@ -10,10 +10,10 @@ mod sealed {
         type Vector: crate::kernel::simd::Vector<Self>;
     }
     impl Sealed for f32 {
-        type Vector = crate::kernel::F32Vector;
+        type Vector = crate::kernel::backend::F32Vector;
     }
     impl Sealed for f64 {
-        type Vector = crate::kernel::F64Vector;
+        type Vector = crate::kernel::backend::F64Vector;
     }
 }
 

@@ -14,7 +14,7 @@
 //! them; here a debug build asserts that they agree, and a release build
 //! stops at the shorter one.
 
-use super::Update;
+use super::epilogue::Update;
 use crate::Element;
 
 /// `Y = X·W + b` (or `Y = X·W` when `bias` is `None`).

@@ -122,7 +122,7 @@ macro_rules! impl_vector {
     };
 }
 
-// The packed blocks' stack size (`tile::forward_pack_stack_bytes`) counts on
+// The packed blocks' stack size (`tuning::forward_pack_stack_bytes`) counts on
 // both element types having vectors of the same size.
 const _: () = assert!(size_of::<f32x8>() == size_of::<f64x4>() && size_of::<f32x16>() == size_of::<f64x8>());
 
@@ -165,7 +165,9 @@ mod lane_sums {
 
         #[inline(always)]
         pub fn sums(vectors: &[wide::f32x16], sums: &mut [f32]) {
-            super::in_trees(vectors, sums, |group| crate::kernel::simd::transpose_512::f32x16_sums(group).to_array());
+            crate::kernel::simd::lane_sums::in_trees(vectors, sums, |group| {
+                crate::kernel::simd::transpose_512::f32x16_sums(group).to_array()
+            });
         }
     }
 
@@ -177,14 +179,16 @@ mod lane_sums {
 
         #[inline(always)]
         pub fn sums(vectors: &[wide::f64x8], sums: &mut [f64]) {
-            super::in_trees(vectors, sums, |group| crate::kernel::simd::transpose_512::f64x8_sums(group).to_array());
+            crate::kernel::simd::lane_sums::in_trees(vectors, sums, |group| {
+                crate::kernel::simd::transpose_512::f64x8_sums(group).to_array()
+            });
         }
     }
 
     /// `sums` of `vectors`, `L` at a time through `tree`.
     #[cfg(target_feature = "avx512f")]
     #[inline(always)]
-    fn in_trees<T: Copy, V: super::Vector<T>, const L: usize>(
+    fn in_trees<T: Copy, V: crate::kernel::simd::Vector<T>, const L: usize>(
         vectors: &[V],
         sums: &mut [T],
         tree: impl Fn([V; L]) -> [T; L],
@@ -216,9 +220,8 @@ mod lane_sums {
 /// permutes, through `safe_arch` (the safe wrappers of the intrinsics that
 /// `wide` is built on): 64 shuffles for 16 × 16 `f32` and 24 for 8 × 8
 /// `f64`, where four transposes of 256-bit halves took 96 and 32, and 16
-/// and 8 more to join the halves. Timed in turns against the halves, dX
-/// ran 12–23 % faster in `f32` (32 × 128 → 64 to 128 × 512 → 512) and
-/// level in `f64`. AVX2 builds never call these and keep `wide`'s.
+/// and 8 more to join the halves. AVX2 builds never call these and keep
+/// `wide`'s. Measurements: BENCHMARKS.md.
 #[cfg(target_feature = "avx")]
 mod transpose_512 {
     #[cfg(target_feature = "avx512f")]
@@ -325,9 +328,9 @@ mod transpose_512 {
         pub fn f64x8(rows: [wide::f64x8; 8]) -> [wide::f64x8; 8] {
             let bits: [m512i; 8] = core::array::from_fn(|n| cast_to_m512i_from_m512d(m512d(__m512d::from(rows[n]))));
             let pairs = interleave_pairs(&bits, unpack_low_i64_m512i, unpack_high_i64_m512i);
-            // The placement loop of `f32x16` with 2 for 4: written once,
-            // generic over the count, it led LLVM to split some f64
-            // instances' stores into 128-bit pieces (dX −3 to −4 %).
+            // The placement loop of `f32x16` with 2 for 4, written out:
+            // one loop generic over the count can lead LLVM to split the
+            // f64 stores into 128-bit pieces.
             let mut columns = [wide::f64x8::ZERO; 8];
             for c in 0..2 {
                 let moved = blocks([pairs[c], pairs[2 + c], pairs[4 + c], pairs[6 + c]]);
@@ -388,9 +391,29 @@ mod transpose_512 {
 
 #[cfg(all(test, target_feature = "avx"))]
 mod tests {
-    use super::Vector;
-    use crate::Element;
+    use crate::kernel::simd::Vector;
+    use core::fmt::Debug;
     use wide::{f32x8, f32x16, f64x4, f64x8};
+
+    /// The two element types, as these tests build values of them.
+    trait Element: Copy + PartialEq + Debug {
+        const ZERO: Self;
+        fn from_f64(value: f64) -> Self;
+    }
+
+    impl Element for f32 {
+        const ZERO: Self = 0.0;
+        fn from_f64(value: f64) -> Self {
+            value as f32
+        }
+    }
+
+    impl Element for f64 {
+        const ZERO: Self = 0.0;
+        fn from_f64(value: f64) -> Self {
+            value
+        }
+    }
 
     /// `load_transposed` of a block at column 3 of rows 41 wide, against
     /// element-by-element indexing; then with the last rows missing, whose

@@ -1,6 +1,6 @@
 // The layer shapes and batches the kernel tests check against the f64
 // oracle (`tests/it/kernels.rs`, which `include!`s this file), shared with
-// the kernel's own unit tests (`tile::coverage`), which assert that
+// the kernel's own unit tests (`kernel::coverage`), which assert that
 // together they reach every path the build compiles and every tile and
 // vector edge around it, on whichever backend runs them.
 //

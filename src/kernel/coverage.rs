@@ -14,16 +14,20 @@ use std::collections::BTreeSet;
 use std::format;
 use std::vec::Vec;
 
+use super::backend::{DW_VECTORS, DX_COLS, FORWARD_ROWS, FORWARD_VECTORS, GEMV_VECTORS, SIMD};
+use super::drive::column_tiles;
+use super::dx::GEMV_W_ROWS;
+use super::fused::FEW_ROWS_DW_VECTORS;
+use super::micro::lanes;
 #[cfg(target_feature = "avx")]
-use super::INPUT_PACK_DEPTH;
-use super::{
-    DX_COLS, Element, FEW_ROWS_DW_VECTORS, FORWARD_ROWS, FORWARD_VECTORS, GEMV_VECTORS, GEMV_W_ROWS, PACK_DEPTH,
-    WEIGHT_DEPTH, WEIGHT_PANELS, WEIGHT_VECTORS, column_tiles, forward_group_rows, forward_packs, input_packs, lanes,
-    runs_row_by_row, weight_beyond_l1, weight_gradient_packs, weight_packs,
+use super::tuning::DX_PACK_DEPTH;
+use super::tuning::{
+    DW_DEPTH, DW_PANELS, PACK_DEPTH, dw_packs, dx_packs, few_rows_one_pass, forward_group_rows, forward_packs,
+    runs_row_by_row, weight_beyond_l1, weight_packs,
 };
-use crate::kernel::backend::SIMD;
+use crate::Element;
 
-include!("../test_shapes.rs");
+include!("test_shapes.rs");
 
 /// A way through the kernels, as the layer's forward and backward take it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -63,7 +67,7 @@ enum Path {
     /// Batch 1 backward one row of W at a time (AVX, long rows past L1).
     BackwardRowByRow,
     /// dX alone at batch 1 through dot tiles of rows of W.
-    InputRowTiles,
+    DxRowTiles,
     /// Batches too small to pack: dX's and dW's tiles in one pass over W.
     BackwardFewRows,
     /// dW's tiles in that pass: some four-vector tiles.
@@ -72,25 +76,25 @@ enum Path {
     BackwardTwoPasses,
     /// dX's dot tiles over the batch (all of dX, or the inputs left after
     /// the packed panels).
-    InputDotTiles,
+    DxDotTiles,
     /// dX through packed blocks of Wᵀ (AVX).
-    InputPacked,
+    DxPacked,
     /// More than one block of Wᵀ deep.
-    InputPackedBlocks,
+    DxPackedBlocks,
     /// Inputs left over after the last packed panel.
-    InputPackedInputsLeft,
+    DxPackedInputsLeft,
     /// dW's tiles reading X and dY in place.
-    WeightInPlace,
+    DwInPlace,
     /// dW in place with two-vector tiles after three-vector ones.
-    WeightInPlacePairs,
+    DwInPlacePairs,
     /// dW from packed panels of dY.
-    WeightPacked,
+    DwPacked,
     /// More batch rows than one packed block of dY holds.
-    WeightPackedDeep,
+    DwPackedDeep,
     /// More full panels than one pass packs.
-    WeightPackedPasses,
+    DwPackedPasses,
     /// Columns left after the packed panels, read in place.
-    WeightPackedColumnsLeft,
+    DwPackedColumnsLeft,
 }
 
 /// The paths a `DIN → DOUT` layer of `T` takes at a batch of `rows`.
@@ -118,7 +122,7 @@ fn paths<T: Element, const DIN: usize, const DOUT: usize>(rows: usize) -> Vec<Pa
         if runs_row_by_row::<T, DIN, DOUT>() {
             taken.push(Path::BackwardRowByRow);
         } else {
-            taken.push(Path::InputRowTiles);
+            taken.push(Path::DxRowTiles);
             if weight_beyond_l1::<T, DIN, DOUT>() {
                 taken.push(Path::BackwardRowTwoPasses);
             } else {
@@ -154,7 +158,7 @@ fn paths<T: Element, const DIN: usize, const DOUT: usize>(rows: usize) -> Vec<Pa
         }
     }
 
-    if rows < 2 * FORWARD_ROWS {
+    if few_rows_one_pass(rows, rows, rows) {
         taken.push(Path::BackwardFewRows);
         if DOUT >= FEW_ROWS_DW_VECTORS * lanes {
             taken.push(Path::FewRowsWideTiles);
@@ -163,38 +167,38 @@ fn paths<T: Element, const DIN: usize, const DOUT: usize>(rows: usize) -> Vec<Pa
     }
     taken.push(Path::BackwardTwoPasses);
     let mut dot_from = 0;
-    if input_packs(rows) {
-        taken.push(Path::InputPacked);
+    if dx_packs(rows) {
+        taken.push(Path::DxPacked);
         #[cfg(target_feature = "avx")]
-        if DOUT > INPUT_PACK_DEPTH {
-            taken.push(Path::InputPackedBlocks);
+        if DOUT > DX_PACK_DEPTH {
+            taken.push(Path::DxPackedBlocks);
         }
         dot_from = DIN / panel * panel;
         if dot_from > 0 && dot_from < DIN {
-            taken.push(Path::InputPackedInputsLeft);
+            taken.push(Path::DxPackedInputsLeft);
         }
     }
     if dot_from < DIN {
-        taken.push(Path::InputDotTiles);
+        taken.push(Path::DxDotTiles);
     }
     let mut in_place_from = 0;
-    if weight_gradient_packs::<T, DIN, DOUT>(rows) && DOUT >= panel {
-        taken.push(Path::WeightPacked);
-        if rows > WEIGHT_DEPTH {
-            taken.push(Path::WeightPackedDeep);
+    if dw_packs::<T, DIN, DOUT>(rows) && DOUT >= panel {
+        taken.push(Path::DwPacked);
+        if rows > DW_DEPTH {
+            taken.push(Path::DwPackedDeep);
         }
-        if DOUT / panel > WEIGHT_PANELS {
-            taken.push(Path::WeightPackedPasses);
+        if DOUT / panel > DW_PANELS {
+            taken.push(Path::DwPackedPasses);
         }
         in_place_from = DOUT / panel * panel;
         if in_place_from < DOUT {
-            taken.push(Path::WeightPackedColumnsLeft);
+            taken.push(Path::DwPackedColumnsLeft);
         }
     }
     if in_place_from == 0 {
-        taken.push(Path::WeightInPlace);
-        if column_tiles(DOUT / lanes, WEIGHT_VECTORS).1 > 0 && WEIGHT_VECTORS == 3 {
-            taken.push(Path::WeightInPlacePairs);
+        taken.push(Path::DwInPlace);
+        if column_tiles(DOUT / lanes, DW_VECTORS).1 > 0 && DW_VECTORS == 3 {
+            taken.push(Path::DwInPlacePairs);
         }
     }
     taken
@@ -213,7 +217,7 @@ struct Reach {
     /// Batches at which the forward packs W, of a shape that packs it.
     packing_batches: BTreeSet<usize>,
     /// Whether some shape packs dW at one listed batch and not at a smaller one.
-    weight_packing_crossed: bool,
+    dw_packing_crossed: bool,
 }
 
 impl Reach {
@@ -229,8 +233,8 @@ impl Reach {
         for &rows in batches {
             self.paths.extend(paths::<T, DIN, DOUT>(rows));
         }
-        let packs = |rows: usize| weight_gradient_packs::<T, DIN, DOUT>(rows);
-        self.weight_packing_crossed |= batches.iter().any(|&b| packs(b) && batches.iter().any(|&a| a < b && !packs(a)));
+        let packs = |rows: usize| dw_packs::<T, DIN, DOUT>(rows);
+        self.dw_packing_crossed |= batches.iter().any(|&b| packs(b) && batches.iter().any(|&a| a < b && !packs(a)));
     }
 
     /// The reach of every listed shape of `T`.
@@ -277,8 +281,8 @@ fn check_edges<T: Element>() -> Reach {
         GEMV_VECTORS * lanes,
         panel,
         2 * panel,
-        WEIGHT_VECTORS * lanes,
-        2 * WEIGHT_VECTORS * lanes,
+        DW_VECTORS * lanes,
+        2 * DW_VECTORS * lanes,
     ];
     assert_covers(&format!("{name} widths of Y"), &reach.outputs, around(&column_edges));
     assert_covers(&format!("{name} widths of Y"), &reach.outputs, [1, stream_two, stream_two + 1]);
@@ -298,7 +302,7 @@ fn check_edges<T: Element>() -> Reach {
 
     if SIMD {
         assert_covers(&format!("{name} batches of a packing W"), &reach.packing_batches, around(&[2 * rows]));
-        assert!(reach.weight_packing_crossed, "{name}: no listed shape packs dW at one batch and not at a smaller one");
+        assert!(reach.dw_packing_crossed, "{name}: no listed shape packs dW at one batch and not at a smaller one");
     }
     reach
 }
@@ -329,28 +333,28 @@ fn the_kernel_tests_reach_every_path_and_edge() {
         Path::ForwardPanels,
         Path::ForwardColumnTail,
         Path::ForwardScalarColumns,
-        Path::InputRowTiles,
+        Path::DxRowTiles,
         Path::BackwardRowOnePass,
         Path::BackwardRowTwoPasses,
         Path::BackwardFewRows,
         Path::FewRowsWideTiles,
         Path::BackwardTwoPasses,
-        Path::InputDotTiles,
-        Path::WeightInPlace,
-        Path::WeightPacked,
-        Path::WeightPackedDeep,
-        Path::WeightPackedPasses,
-        Path::WeightPackedColumnsLeft,
+        Path::DxDotTiles,
+        Path::DwInPlace,
+        Path::DwPacked,
+        Path::DwPackedDeep,
+        Path::DwPackedPasses,
+        Path::DwPackedColumnsLeft,
     ]);
     want.extend((1..=GEMV_VECTORS).map(Path::GemvTile));
     if FORWARD_VECTORS > 1 {
         want.push(Path::ForwardOneVectorTiles);
     }
-    if WEIGHT_VECTORS == 3 {
-        want.push(Path::WeightInPlacePairs);
+    if DW_VECTORS == 3 {
+        want.push(Path::DwInPlacePairs);
     }
     if cfg!(target_feature = "avx") {
-        want.extend([Path::BackwardRowByRow, Path::InputPacked, Path::InputPackedBlocks, Path::InputPackedInputsLeft]);
+        want.extend([Path::BackwardRowByRow, Path::DxPacked, Path::DxPackedBlocks, Path::DxPackedInputsLeft]);
     }
     let missing: Vec<Path> = want.into_iter().filter(|p| !reached.contains(p)).collect();
     assert!(missing.is_empty(), "no listed shape takes {missing:?}");
