@@ -24,3 +24,4 @@ mod layer;
 mod ledger;
 mod network;
 mod properties;
+mod source_rules;
