@@ -7,7 +7,7 @@
 
 // The kernel tests' shapes and batches (`kernel_test_shapes!`), chosen by
 // the tile and vector edges they cross on every backend; the kernel's own
-// unit tests (`tile::coverage`) read the same file and assert that they
+// unit tests (`kernel::coverage`) read the same file and assert that they
 // reach every path of the build they run on.
 include!("../../src/kernel/test_shapes.rs");
 
