@@ -84,6 +84,7 @@ pub(crate) fn for_each_column_block<T: Element, K: ColumnTile, const WIDE: usize
 /// vectors run as tiles of two instead: 16 vectors as 3 + 3 + 3 + 3 + 2 + 2,
 /// not five threes and a one. Other widths run as many whole tiles as fit.
 /// Measurements: BENCHMARKS.md.
+#[inline]
 pub(crate) const fn column_tiles(vectors: usize, wide: usize) -> (usize, usize) {
     if wide != 3 {
         return (vectors / wide, 0);

@@ -53,6 +53,7 @@ pub(crate) fn backward_weight<T: Element, const DIN: usize, const DOUT: usize>(
 /// the row's other stores land, not just after them: read after them, it
 /// would wait on the overlapping store in every row. Overwriting, the one
 /// vector replaces lane-by-lane stores. Measurements: BENCHMARKS.md.
+#[inline]
 pub(crate) fn dw_outer_product<T: Element, const DIN: usize, const DOUT: usize>(
     x: &[T; DIN],
     dy: &[T; DOUT],

@@ -38,6 +38,7 @@ const MOST_LANES: usize = size_of::<V<f32>>() / size_of::<f32>();
 
 /// `dX = dY·Wᵀ`: `dx[r][i] = Σ_j dy[r][j] · W[i][j]`, a dot product of two
 /// contiguous rows.
+#[inline]
 pub(crate) fn backward_input<T: Element, const DIN: usize, const DOUT: usize>(
     dy: &[[T; DOUT]],
     weight: &[[T; DOUT]; DIN],

@@ -22,6 +22,7 @@ use crate::Element;
 ///
 /// Where the compiler would unroll either loop into iterations that read
 /// more than 1 KiB of W, it is kept rolled (see [`keep_loop_rolled`]).
+#[inline]
 pub(crate) fn forward_one_row<T: Element, E: Epilogue<T>, const DIN: usize, const DOUT: usize>(
     x: &[T; DIN],
     weight: &[[T; DOUT]; DIN],

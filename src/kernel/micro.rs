@@ -23,6 +23,7 @@ use crate::Element;
 pub(crate) type V<T> = <T as crate::element::Sealed>::Vector;
 
 /// Lanes of `T`'s vector.
+#[inline]
 pub(crate) const fn lanes<T: Element>() -> usize {
     <V<T> as Vector<T>>::LANES
 }

@@ -31,6 +31,7 @@ const PACKED_GROUP_BYTES: usize = 512 * 1024;
 /// [`PACKED_GROUP_BYTES`]. Every packed group packs W again, so groups are
 /// equal: a small last group would pay for a whole pass over W with little
 /// work.
+#[inline]
 pub(crate) fn forward_group_rows<T: Element, const DIN: usize, const DOUT: usize>(rows: usize) -> usize {
     let (bytes, depth) = if weight_packs(DIN, DOUT, size_of::<T>()) {
         (PACKED_GROUP_BYTES, DIN.min(PACK_DEPTH))
@@ -74,6 +75,7 @@ const IN_PLACE_PANEL_BYTES: u64 = 512 * 1024;
 /// from the address's low bits, so such rows use only one set in every
 /// `aliasing / 64`, and `n` of them fit in a cache of `C` bytes, whatever
 /// its associativity, when `n · aliasing ≤ C`.
+#[inline]
 const fn aliasing(spacing: u64) -> u64 {
     let power_of_two = spacing & spacing.wrapping_neg();
     if power_of_two > 64 { power_of_two } else { 64 }
@@ -87,6 +89,7 @@ const fn aliasing(spacing: u64) -> u64 {
 /// Read in place, a panel comes from L2 for every row tile after the
 /// first; packed, it costs a pass over W before any tile runs.
 /// Measurements: BENCHMARKS.md.
+#[inline]
 pub(crate) const fn weight_packs(din: usize, dout: usize, elem_bytes: usize) -> bool {
     let spacing = (dout as u64).saturating_mul(elem_bytes as u64);
     (din as u64).saturating_mul(aliasing(spacing)) > IN_PLACE_PANEL_BYTES
@@ -95,6 +98,7 @@ pub(crate) const fn weight_packs(din: usize, dout: usize, elem_bytes: usize) -> 
 /// Whether the forward packs panels of W for `rows` batch rows: at least
 /// two row tiles to share each packed block, and a panel that claims too
 /// much cache to be read in place (see [`weight_packs`]).
+#[inline]
 pub(crate) const fn forward_packs<T: Element, const DIN: usize, const DOUT: usize>(rows: usize) -> bool {
     rows >= 2 * FORWARD_ROWS && weight_packs(DIN, DOUT, size_of::<T>())
 }
@@ -110,12 +114,14 @@ pub(crate) const fn forward_pack_stack_bytes(din: usize, dout: usize, elem_bytes
 /// `rows` batch rows: with AVX, two row tiles or more to share each block.
 /// Elsewhere `wide` transposes element by element, and the dot tiles win.
 /// Measurements: BENCHMARKS.md.
+#[inline]
 pub(crate) const fn dx_packs(rows: usize) -> bool {
     cfg!(target_feature = "avx") && rows >= 2 * FORWARD_ROWS
 }
 
 /// Rows of Wᵀ in dX's packed block for a layer with `dout` outputs: as
 /// many as dY is wide, up to `DX_PACK_DEPTH`.
+#[inline]
 const fn dx_pack_depth(dout: usize) -> usize {
     #[cfg(target_feature = "avx")]
     if dout > DX_PACK_DEPTH {
@@ -146,6 +152,7 @@ pub(crate) fn few_rows_one_pass(x_rows: usize, dy_rows: usize, dx_rows: usize) -
 /// of dy per load of W, where the tiles share it between rows, costs dX
 /// more than the backward gains, so those backends stay on the tiles.
 /// Measurements: BENCHMARKS.md.
+#[inline]
 pub(crate) const fn runs_row_by_row<T: Element, const DIN: usize, const DOUT: usize>() -> bool {
     cfg!(target_feature = "avx") && DOUT / lanes::<T>() > 8 && weight_beyond_l1::<T, DIN, DOUT>()
 }
@@ -172,6 +179,7 @@ pub(crate) fn keep_loop_rolled<T, const DIN: usize, const DOUT: usize>() {
 /// batch 1 it then streams from L2 or beyond, the backward runs dX and dW
 /// in two passes (or row by row), and batch-1 loops are kept rolled.
 /// Measurements: BENCHMARKS.md.
+#[inline]
 pub(crate) const fn weight_beyond_l1<T, const DIN: usize, const DOUT: usize>() -> bool {
     DIN.saturating_mul(DOUT).saturating_mul(size_of::<T>()) > 32 << 10
 }
@@ -194,12 +202,14 @@ const DW_IN_PLACE_BYTES: u64 = 128 * 1024;
 /// (`DIN` elements apart, the same for every panel of the tile) and `rows`
 /// of dY (`DOUT` apart). Within the bound, the copies only cost time.
 /// Measurements: BENCHMARKS.md.
+#[inline]
 pub(crate) const fn dw_packs<T: Element, const DIN: usize, const DOUT: usize>(rows: usize) -> bool {
     dw_packs_at(rows, DIN, DOUT, size_of::<T>())
 }
 
 /// [`dw_packs`] for a `din → dout` layer of `elem_bytes`-byte
 /// elements, the form the stack bound asks too.
+#[inline]
 const fn dw_packs_at(rows: usize, din: usize, dout: usize, elem_bytes: usize) -> bool {
     let elem_bytes = elem_bytes as u64;
     let weight_bytes = (din as u64).saturating_mul(dout as u64).saturating_mul(elem_bytes);
