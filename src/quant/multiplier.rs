@@ -84,7 +84,7 @@ const fn divide_to_f64(numerator: u128, denominator: u128, exponent: i32) -> (u1
     // remainder joins the bits dropped below them.
     let extra = 128 - 1 - bit_length(numerator);
     let quotient = (numerator << extra) / denominator;
-    let inexact = (numerator << extra) % denominator != 0;
+    let inexact = !(numerator << extra).is_multiple_of(denominator);
     let drop = bit_length(quotient) - 53;
     let kept = quotient >> drop;
     let rest = quotient & ((1u128 << drop) - 1);

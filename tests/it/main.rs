@@ -24,4 +24,5 @@ mod layer;
 mod ledger;
 mod network;
 mod properties;
+mod quant;
 mod source_rules;
