@@ -19,6 +19,11 @@ scripts/tflite-fixtures runs both):
     NAME.calibration.bin   the f32 rows the converter calibrated on
 `run` writes NAME.output.bin: the int8 outputs of the reference kernels.
 
+`convert` also writes three models the crate must refuse, naming why:
+refused_float.tflite (no quantization), refused_hybrid.tflite (dynamic-range
+quantization: float input, int8 weights) and refused_softmax.tflite (an int8
+FULLY_CONNECTED followed by SOFTMAX).
+
 ai-edge-litert 1.2.0 is among the last interpreters whose reference int8
 FULLY_CONNECTED requantizes in fixed point, as TFLite Micro does; later ones
 requantize in double-precision float, and the default XNNPACK delegate in
@@ -67,6 +72,12 @@ def convert(directory):
         for width, activation in zip(widths[1:], activations):
             x = tf.keras.layers.Dense(width, activation=activation, use_bias=bias)(x)
         model = tf.keras.Model(inputs, x)
+        # Keras starts biases at zero, and the converter drops an all-zero
+        # bias from the op: give them values, as training would.
+        for layer in model.layers[1:]:
+            if bias:
+                kernel, _ = layer.get_weights()
+                layer.set_weights([kernel, rng.normal(0.0, 0.3, size=layer.units).astype(np.float32)])
         calibration = rng.uniform(low, high, size=(CALIBRATION_ROWS, widths[0])).astype(np.float32)
 
         def representative():
@@ -98,6 +109,41 @@ def convert(directory):
         np.concatenate(weights).tofile(out / f"{name}.float.bin")
         calibration.astype("<f4").tofile(out / f"{name}.calibration.bin")
         print(f"converted {name}")
+    convert_refused(directory)
+
+
+def convert_refused(directory):
+    import tensorflow as tf
+
+    rng = np.random.default_rng(7)
+
+    # 32 x 64: dynamic-range quantization leaves weight tensors of fewer
+    # than 1024 elements in float, which would make the "hybrid" model float.
+    def dense(activation=None):
+        tf.keras.utils.set_random_seed(7)
+        inputs = tf.keras.Input(shape=(32,))
+        return tf.keras.Model(inputs, tf.keras.layers.Dense(64, activation=activation)(inputs))
+
+    def representative():
+        for _ in range(50):
+            yield [rng.uniform(-1, 1, size=(1, 32)).astype(np.float32)]
+
+    out = Path(directory)
+    converter = tf.lite.TFLiteConverter.from_keras_model(dense())
+    (out / "refused_float.tflite").write_bytes(converter.convert())
+
+    converter = tf.lite.TFLiteConverter.from_keras_model(dense())
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    (out / "refused_hybrid.tflite").write_bytes(converter.convert())
+
+    converter = tf.lite.TFLiteConverter.from_keras_model(dense("softmax"))
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.representative_dataset = representative
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    converter.inference_input_type = tf.int8
+    converter.inference_output_type = tf.int8
+    (out / "refused_softmax.tflite").write_bytes(converter.convert())
+    print("converted the refused models")
 
 
 def edit_output(flatbuffer_utils, flat, edit):

@@ -90,6 +90,16 @@ pub enum Error {
         /// The output channel (0 for a per-tensor weight scale).
         channel: usize,
     },
+    /// Bytes that are not a well-formed TensorFlow Lite file.
+    TfliteMalformed {
+        /// What was wrong.
+        reason: &'static str,
+    },
+    /// A TensorFlow Lite model with something this crate does not run.
+    TfliteUnsupported {
+        /// What it was: an operator's name, or a description.
+        what: &'static str,
+    },
     /// A layer too large to write: d_in or d_out exceeds the header's `u32`
     /// fields (only possible on 64-bit targets).
     ShapeTooLarge {
@@ -132,6 +142,10 @@ impl fmt::Display for Error {
                 f,
                 "quantization: channel {channel}'s input_scale · weight_scale / output_scale is beyond TFLite's fixed point"
             ),
+            Error::TfliteMalformed { reason } => write!(f, "not a well-formed .tflite file: {reason}"),
+            Error::TfliteUnsupported { what } => {
+                write!(f, "the .tflite model has {what}, which tinylinear does not run")
+            }
             Error::ShapeTooLarge { found } => {
                 write!(f, "layer bytes: d_in × d_out = {} × {} does not fit the u32 header", found.0, found.1)
             }

@@ -17,9 +17,13 @@
 //! with `TFLITE_SINGLE_ROUNDING`, its single-rounding form).
 
 mod fixed_point;
+mod flatbuffer;
 mod layer;
 mod multiplier;
 mod params;
+mod tflite;
+mod tflite_operators;
 
 pub use layer::QLinear;
 pub use params::{QuantParams, WeightScales};
+pub use tflite::{FusedActivation, TfliteLayer, TfliteModel};

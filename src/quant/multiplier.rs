@@ -76,26 +76,55 @@ const fn round_to_f32(significand: u128, exponent: i32) -> Option<(u128, i32)> {
     if exponent + bit_length(kept) > 128 { None } else { Some((kept, exponent)) }
 }
 
-/// `numerator / denominator · 2^exponent` rounded to the nearest `f64`
-/// (ties to even), as a 53-bit significand and its exponent. The inputs here
-/// come from `f32` scales, so the quotient is always a normal `f64`.
-const fn divide_to_f64(numerator: u128, denominator: u128, exponent: i32) -> (u128, i32) {
-    // Enough quotient bits for 53 kept, a rounding bit and more; the
+/// `numerator / denominator · 2^exponent` rounded to `bits` significant
+/// bits (ties to even), as the significand and its exponent: an `f64`
+/// quotient with 53, an `f32` one with 24 (exponent range aside, which the
+/// callers handle).
+const fn divide_rounded(numerator: u128, denominator: u128, exponent: i32, bits: i32) -> (u128, i32) {
+    // Enough quotient bits for those kept, a rounding bit and more; the
     // remainder joins the bits dropped below them.
     let extra = 128 - 1 - bit_length(numerator);
     let quotient = (numerator << extra) / denominator;
     let inexact = !(numerator << extra).is_multiple_of(denominator);
-    let drop = bit_length(quotient) - 53;
+    let drop = bit_length(quotient) - bits;
     let kept = quotient >> drop;
     let rest = quotient & ((1u128 << drop) - 1);
     let half = 1u128 << (drop - 1);
     let up = rest > half || (rest == half && (inexact || kept & 1 == 1));
     let (mut kept, mut exponent) = (kept + up as u128, exponent - extra + drop);
-    if kept == 1 << 53 {
-        kept = 1 << 52;
+    if kept == 1 << bits {
+        kept = 1 << (bits - 1);
         exponent += 1;
     }
     (kept, exponent)
+}
+
+/// The quotient as an `f64`: the inputs here come from `f32` scales, so it
+/// is always a normal `f64`.
+const fn divide_to_f64(numerator: u128, denominator: u128, exponent: i32) -> (u128, i32) {
+    divide_rounded(numerator, denominator, exponent, 53)
+}
+
+/// TFLite's `Quantize(scale, 0, real)` of a small whole number (a fused
+/// activation's bound): `real / scale` rounded to `f32`, then to an integer
+/// with ties away from zero, saturating at `i32`'s range. 0 for a scale that
+/// is not positive and finite (the callers refuse those first).
+pub(crate) const fn quantize_real(real: i32, scale: f32) -> i32 {
+    let Some((significand, exponent)) = decompose(scale) else { return 0 };
+    if real == 0 {
+        return 0;
+    }
+    let (kept, exponent) = divide_rounded(real.unsigned_abs() as u128, significand as u128, -exponent, 24);
+    let magnitude: u128 = if exponent >= 0 {
+        if exponent > 32 { u128::MAX } else { kept << exponent }
+    } else if exponent < -100 {
+        0
+    } else {
+        (kept + (1 << (-exponent - 1))) >> -exponent
+    };
+    let limit = if real < 0 { 1u128 << 31 } else { i32::MAX as u128 };
+    let magnitude = if magnitude > limit { limit } else { magnitude };
+    if real < 0 { (magnitude as i64).wrapping_neg() as i32 } else { magnitude as i32 }
 }
 
 /// TFLite's `QuantizeMultiplier` on the `f64` `significand · 2^exponent`
@@ -293,6 +322,30 @@ mod tests {
             })
             .count();
         assert!(differ > 1000, "only {differ} of 100000 differ");
+    }
+
+    #[test]
+    fn activation_bounds_quantize_as_the_fpu_does() {
+        let mut rng = Lcg(5);
+        for _ in 0..200_000 {
+            let scale = rng.scale(-20, 4);
+            for real in [-1, 1, 6] {
+                let expected = libm::roundf(real as f32 / scale);
+                let expected = if expected >= 2147483648.0 {
+                    i32::MAX
+                } else if expected < -2147483648.0 {
+                    i32::MIN
+                } else {
+                    expected as i32
+                };
+                assert_eq!(quantize_real(real, scale), expected, "{real} / {scale:e}");
+            }
+        }
+        // Quotients that are exact halves: 6 / 4 = 1.5 → 2, -1 / 2 = -0.5 → -1.
+        assert_eq!(quantize_real(6, 4.0), 2);
+        assert_eq!(quantize_real(-1, 2.0), -1);
+        assert_eq!(quantize_real(1, 2.0), 1);
+        assert_eq!(quantize_real(6, f32::from_bits(1)), i32::MAX);
     }
 
     #[test]

@@ -25,4 +25,5 @@ mod ledger;
 mod network;
 mod properties;
 mod quant;
+mod quant_tflite;
 mod source_rules;

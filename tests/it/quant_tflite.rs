@@ -1,0 +1,183 @@
+//! The int8 layer against TensorFlow's own tools: models converted by
+//! TFLiteConverter and run by LiteRT's fixed-point reference kernels
+//! (`scripts/tflite-fixtures`), imported here from their `.tflite` files;
+//! every output byte must match. And the reader's refusals: other
+//! operators, float and hybrid layers, truncated and corrupted files.
+
+use tinylinear::Error;
+use tinylinear::quant::{FusedActivation, QLinear, TfliteModel};
+
+macro_rules! fixture {
+    ($name:literal, $ext:literal) => {
+        include_bytes!(concat!("../fixtures/tflite/", $name, $ext)).as_slice()
+    };
+}
+
+/// The model's int8 inputs and LiteRT's outputs, as rows.
+fn rows<const W: usize>(bytes: &[u8]) -> Vec<[i8; W]> {
+    assert_eq!(bytes.len() % W, 0, "whole rows of {W}");
+    bytes.chunks_exact(W).map(|row| core::array::from_fn(|k| row[k] as i8)).collect()
+}
+
+fn one_layer<const DIN: usize, const DOUT: usize>(
+    model: &[u8],
+    input: &[u8],
+    output: &[u8],
+    per_channel: bool,
+    bias: bool,
+    activation: FusedActivation,
+) {
+    let model = TfliteModel::parse(model).expect("a chain of int8 FULLY_CONNECTED ops");
+    assert_eq!(model.layer_count(), 1);
+    let op = model.layer(0).expect("read once by parse");
+    assert_eq!((op.d_in, op.d_out), (DIN, DOUT));
+    assert_eq!((op.per_channel(), op.has_bias(), op.activation), (per_channel, bias, activation));
+    let layer: QLinear<DIN, DOUT> = op.to_qlinear().expect("valid parameters");
+    let x = rows::<DIN>(input);
+    let expected = rows::<DOUT>(output);
+    let mut y = vec![[0i8; DOUT]; x.len()];
+    layer.forward_slice(&x, &mut y).expect("batches match");
+    let wrong = y.iter().zip(&expected).filter(|(a, b)| a != b).count();
+    assert_eq!(wrong, 0, "{wrong} of {} rows differ from LiteRT's; first: {:?}", x.len(), {
+        let i = y.iter().zip(&expected).position(|(a, b)| a != b).unwrap_or(0);
+        (i, y[i], expected[i])
+    });
+}
+
+macro_rules! single_layer_test {
+    ($test:ident, $name:literal, $din:literal, $dout:literal, $per_channel:expr, $bias:expr, $activation:expr) => {
+        #[test]
+        fn $test() {
+            one_layer::<$din, $dout>(
+                fixture!($name, ".tflite"),
+                fixture!($name, ".input.bin"),
+                fixture!($name, ".output.bin"),
+                $per_channel,
+                $bias,
+                $activation,
+            );
+        }
+    };
+}
+
+single_layer_test!(per_channel_13_to_7, "fc_13x7_channel", 13, 7, true, true, FusedActivation::None);
+single_layer_test!(per_tensor_33_to_5, "fc_33x5_tensor", 33, 5, false, true, FusedActivation::None);
+single_layer_test!(per_tensor_1_to_1, "fc_1x1_tensor", 1, 1, false, true, FusedActivation::None);
+single_layer_test!(per_channel_1_to_3, "fc_1x3_channel", 1, 3, true, true, FusedActivation::None);
+single_layer_test!(per_channel_127_to_3_relu, "fc_127x3_channel_relu", 127, 3, true, true, FusedActivation::Relu);
+single_layer_test!(per_channel_without_bias, "fc_12x6_channel_nobias", 12, 6, true, false, FusedActivation::None);
+single_layer_test!(saturating_outputs, "fc_20x9_tensor_tiny_inputs", 20, 9, false, true, FusedActivation::None);
+single_layer_test!(relu6_bounds_inside_int8, "fc_20x9_channel_relu6_inside", 20, 9, true, true, FusedActivation::Relu6);
+single_layer_test!(relu_bound_inside_int8, "fc_20x9_tensor_relu_inside", 20, 9, false, true, FusedActivation::Relu);
+
+/// Runs a three-layer model row by row through its imported layers.
+fn three_layers<const A: usize, const B: usize, const C: usize, const D: usize>(
+    model: &[u8],
+    input: &[u8],
+    output: &[u8],
+    per_channel: bool,
+) {
+    let model = TfliteModel::parse(model).expect("a chain of int8 FULLY_CONNECTED ops");
+    assert_eq!(model.layer_count(), 3);
+    let first: QLinear<A, B> = model.layer(0).and_then(|l| l.to_qlinear()).expect("layer 0");
+    let second: QLinear<B, C> = model.layer(1).and_then(|l| l.to_qlinear()).expect("layer 1");
+    let third: QLinear<C, D> = model.layer(2).and_then(|l| l.to_qlinear()).expect("layer 2");
+    assert!((0..3).all(|i| model.layer(i).is_ok_and(|l| l.per_channel() == per_channel)));
+    assert_eq!(model.layer(0).map(|l| l.activation), Ok(FusedActivation::Relu));
+    assert_eq!(model.layer(1).map(|l| l.activation), Ok(FusedActivation::Relu6));
+    let (x, expected) = (rows::<A>(input), rows::<D>(output));
+    for (i, (row, want)) in x.iter().zip(&expected).enumerate() {
+        let (mut h1, mut h2, mut y) = ([[0i8; B]], [[0i8; C]], [[0i8; D]]);
+        first.forward(&[*row], &mut h1);
+        second.forward(&h1, &mut h2);
+        third.forward(&h2, &mut y);
+        assert_eq!(&y[0], want, "row {i}");
+    }
+}
+
+#[test]
+fn per_channel_mlp_16_24_10_3() {
+    three_layers::<16, 24, 10, 3>(
+        fixture!("mlp_16_24_10_3_channel", ".tflite"),
+        fixture!("mlp_16_24_10_3_channel", ".input.bin"),
+        fixture!("mlp_16_24_10_3_channel", ".output.bin"),
+        true,
+    );
+}
+
+#[test]
+fn per_tensor_mlp_16_24_10_3() {
+    three_layers::<16, 24, 10, 3>(
+        fixture!("mlp_16_24_10_3_tensor", ".tflite"),
+        fixture!("mlp_16_24_10_3_tensor", ".input.bin"),
+        fixture!("mlp_16_24_10_3_tensor", ".output.bin"),
+        false,
+    );
+}
+
+#[test]
+fn per_channel_mlp_64_33_1() {
+    let model = TfliteModel::parse(fixture!("mlp_64_33_1_channel", ".tflite")).expect("a chain");
+    assert_eq!(model.layer_count(), 2);
+    let first: QLinear<64, 33> = model.layer(0).and_then(|l| l.to_qlinear()).expect("layer 0");
+    let second: QLinear<33, 1> = model.layer(1).and_then(|l| l.to_qlinear()).expect("layer 1");
+    let x = rows::<64>(fixture!("mlp_64_33_1_channel", ".input.bin"));
+    let expected = rows::<1>(fixture!("mlp_64_33_1_channel", ".output.bin"));
+    let mut hidden = vec![[0i8; 33]; x.len()];
+    let mut y = vec![[0i8; 1]; x.len()];
+    first.forward_slice(&x, &mut hidden).expect("batches match");
+    second.forward_slice(&hidden, &mut y).expect("batches match");
+    assert_eq!(y, expected);
+}
+
+#[test]
+fn a_wrong_shape_is_refused_not_misread() {
+    let model = TfliteModel::parse(fixture!("fc_13x7_channel", ".tflite")).expect("a chain");
+    let refused = model.layer(0).and_then(|l| l.to_qlinear::<7, 13>());
+    assert_eq!(refused, Err(Error::ShapeMismatch { expected: (7, 13), found: (13, 7) }));
+}
+
+#[test]
+fn other_models_are_refused_naming_why() {
+    let refusal = |bytes| TfliteModel::parse(bytes).map(|m| m.layer_count());
+    assert_eq!(
+        refusal(fixture!("refused_float", ".tflite")),
+        Err(Error::TfliteUnsupported { what: "a float FULLY_CONNECTED" })
+    );
+    assert_eq!(
+        refusal(fixture!("refused_hybrid", ".tflite")),
+        Err(Error::TfliteUnsupported { what: "a hybrid FULLY_CONNECTED (float input, int8 weights)" })
+    );
+    assert_eq!(refusal(fixture!("refused_softmax", ".tflite")), Err(Error::TfliteUnsupported { what: "SOFTMAX" }));
+    let message = TfliteModel::parse(fixture!("refused_softmax", ".tflite")).unwrap_err().to_string();
+    assert!(message.contains("SOFTMAX"), "{message}");
+}
+
+#[test]
+fn truncated_and_corrupted_files_are_errors_never_panics() {
+    let whole = fixture!("mlp_16_24_10_3_channel", ".tflite");
+    // Every prefix: an error (the last op's data lies near the end).
+    for len in 0..whole.len() {
+        assert!(TfliteModel::parse(&whole[..len]).is_err(), "a {len}-byte prefix was accepted");
+    }
+    // Bytes flipped one at a time and at random: any answer but a panic,
+    // and whatever parses still reads every layer without one.
+    let mut state = 0x1234_5678_u64;
+    let mut next = || {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (state >> 33) as usize
+    };
+    for _ in 0..20_000 {
+        let mut bytes = whole.to_vec();
+        for _ in 0..1 + next() % 4 {
+            let at = next() % bytes.len();
+            bytes[at] ^= 1 << (next() % 8);
+        }
+        if let Ok(model) = TfliteModel::parse(&bytes) {
+            for i in 0..model.layer_count() {
+                let layer = model.layer(i).expect("parse read it");
+                let _ = layer.params::<24>();
+            }
+        }
+    }
+}
