@@ -70,6 +70,20 @@ impl<const DIN: usize, const DOUT: usize> QLinear<DIN, DOUT> {
     /// points and 3 of bounds and rounding, rounded up to 4 bytes.
     pub const PARAM_BYTES: u64 = (DIN as u64 * DOUT as u64 + 12 * DOUT as u64 + 11).div_ceil(4) * 4;
 
+    /// Multiply-accumulates of a forward pass over `batch` rows: `B·d_in·d_out`.
+    #[must_use]
+    pub const fn forward_macs(batch: usize) -> u64 {
+        batch as u64 * DIN as u64 * DOUT as u64
+    }
+
+    /// Bytes a forward pass over `batch` rows reads and writes at the least:
+    /// the int8 input and output rows and the whole layer once,
+    /// `B·d_in + PARAM_BYTES + B·d_out`.
+    #[must_use]
+    pub const fn forward_traffic_bytes(batch: usize) -> u64 {
+        batch as u64 * (DIN as u64 + DOUT as u64) + Self::PARAM_BYTES
+    }
+
     /// The layer TFLite Micro runs for these weights (`d_out × d_in`, TFLite's
     /// layout), int32 bias and parameters, with TFLite's default (double)
     /// rounding. A `const fn`: in a `static` or `const`, bad parameters are a

@@ -7,7 +7,7 @@
 
 use std::hint::black_box;
 use tinylinear::Error;
-use tinylinear::quant::{QLinear, QuantParams, WeightScales};
+use tinylinear::quant::{QLinear, QuantParams, WeightScales, dequantize, quantize};
 
 /// A small, seeded generator: the tests must be repeatable.
 struct Lcg(u64);
@@ -382,4 +382,53 @@ fn a_large_static_layer_compiles() {
     let mut y = [[0i8; 1024]];
     BIG.forward(&[[2; 1024]], &mut y);
     assert!(y[0].iter().all(|&v| v == 4));
+}
+
+#[test]
+fn the_ledger_counts_macs_and_bytes_without_overflow_on_32_bits() {
+    assert_eq!(QLinear::<128, 64>::forward_macs(32), 32 * 128 * 64);
+    assert_eq!(QLinear::<128, 64>::forward_traffic_bytes(32), 32 * (128 + 64) + QLinear::<128, 64>::PARAM_BYTES);
+    // Past 2^32 on a 32-bit target too: the counts are u64.
+    assert_eq!(QLinear::<4096, 4096>::forward_macs(1 << 10), 1u64 << 34);
+}
+
+#[test]
+fn quantize_and_dequantize_match_tflites_definitions() {
+    let mut rng = Lcg(21);
+    for _ in 0..2000 {
+        let scale = rng.scale(1e-4, 10.0);
+        let zero_point = (rng.next() % 256) as i32 - 128;
+        let x: [f32; 16] = std::array::from_fn(|_| {
+            (f64::from(rng.next() as i32) / f64::from(i32::MAX) * 200.0 * f64::from(scale)) as f32
+        });
+        let q = quantize(&x, scale, zero_point);
+        for (value, got) in x.iter().zip(q) {
+            // The f32 quotient, formed in f64 (53 bits round to 24 without a
+            // second-rounding error), then rounded half away from zero.
+            let quotient = (f64::from(*value) / f64::from(scale)) as f32;
+            let rounded = f64::from(quotient).abs().add_half_floor().copysign(f64::from(quotient));
+            let expected = (rounded + f64::from(zero_point)).clamp(-128.0, 127.0);
+            assert_eq!(f64::from(got), expected, "{value} / {scale} + {zero_point}");
+        }
+        let back = dequantize(&q, scale, zero_point);
+        for (got, q) in back.iter().zip(q) {
+            let exact = f64::from(scale) * (f64::from(q) - f64::from(zero_point));
+            assert_eq!(*got, exact as f32);
+        }
+    }
+    // Ties round away from zero; NaN gives the zero point; infinities saturate.
+    assert_eq!(quantize(&[0.5, -0.5, 1.5, -2.5], 1.0, 0), [1, -1, 2, -3]);
+    assert_eq!(quantize(&[f32::NAN, f32::INFINITY, f32::NEG_INFINITY], 1.0, 9), [9, 127, -128]);
+}
+
+trait AddHalfFloor {
+    fn add_half_floor(self) -> f64;
+}
+
+impl AddHalfFloor for f64 {
+    /// `floor(self + 0.5)` for a non-negative value: half up, which is half
+    /// away from zero for magnitudes.
+    fn add_half_floor(self) -> f64 {
+        (self + 0.5).floor()
+    }
 }
