@@ -146,7 +146,7 @@ impl<const DIN: usize, const DOUT: usize> QLinear<DIN, DOUT> {
         Self::build(weight, bias, params, Rounding::Single)
     }
 
-    const fn build(
+    pub(super) const fn build(
         weight: &[[i8; DIN]; DOUT],
         bias: &[i32; DOUT],
         params: &QuantParams<DOUT>,

@@ -16,6 +16,7 @@
 //! bit), and requantization rounds as TFLite's default (or, for models built
 //! with `TFLITE_SINGLE_ROUNDING`, its single-rounding form).
 
+mod bytes;
 mod fixed_point;
 mod flatbuffer;
 mod layer;

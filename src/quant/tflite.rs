@@ -10,11 +10,13 @@
 //! FULLY_CONNECTED, a malformed or truncated file.
 
 use super::QLinear;
+use super::bytes::quant_byte_len;
 use super::flatbuffer::{Table, Vector};
 use super::multiplier::quantize_real;
 use super::params::{QuantParams, WeightScales};
 use super::tflite_operators::BUILTIN_OPERATORS;
 use crate::Error;
+use crate::bytes::MAGIC;
 
 const FULLY_CONNECTED: i32 = 9;
 const TENSOR_FLOAT32: u8 = 0;
@@ -456,6 +458,58 @@ impl TfliteLayer<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Bytes of this op in the int8 layer format (see
+    /// [`QLinear::from_le_bytes`]).
+    #[must_use]
+    pub fn byte_len(&self) -> usize {
+        let bias = if self.bias.is_some() { self.d_out } else { 0 };
+        quant_byte_len(self.d_in, self.d_out, self.weight_scales.len(), bias)
+    }
+
+    /// Writes this op in the int8 layer format, which
+    /// [`QLinear::from_le_bytes_baked`] reads into a `static`, and returns
+    /// the number of bytes written, [`TfliteLayer::byte_len`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ShapeTooLarge`] when d_in or d_out does not fit the header's
+    /// `u32` fields, else [`Error::ByteLength`] when `out` is shorter than
+    /// `byte_len()`. Nothing is written in either case.
+    pub fn write_le_bytes(&self, out: &mut [u8]) -> Result<usize, Error> {
+        let (Ok(din), Ok(dout)) = (u32::try_from(self.d_in), u32::try_from(self.d_out)) else {
+            return Err(Error::ShapeTooLarge { found: (self.d_in, self.d_out) });
+        };
+        let len = self.byte_len();
+        let Some(out) = out.get_mut(..len) else {
+            return Err(Error::ByteLength { expected: len, found: out.len() });
+        };
+        let (activation_min, activation_max) = self.activation.bounds(self.output.0, self.output.1)?;
+        let bias_len = if self.bias.is_some() { dout } else { 0 };
+        let mut header = [0u8; 40];
+        header[..4].copy_from_slice(&MAGIC);
+        for (at, value) in [(4, 1), (8, din), (12, dout), (16, bias_len)] {
+            header[at..at + 4].copy_from_slice(&u32::to_le_bytes(value));
+        }
+        header[20..24].copy_from_slice(&self.input.0.to_le_bytes());
+        header[24..28].copy_from_slice(&self.input.1.to_le_bytes());
+        header[28..32].copy_from_slice(&self.output.0.to_le_bytes());
+        header[32..36].copy_from_slice(&self.output.1.to_le_bytes());
+        header[36] = activation_min as u8;
+        header[37] = activation_max as u8;
+        header[38] = 0; // TFLite's default rounding
+        header[39] = u8::from(self.per_channel());
+        let (head, rest) = out.split_at_mut(40);
+        head.copy_from_slice(&header);
+        let scales = self.weight_scales.bytes(4);
+        let (scale_bytes, rest) = rest.split_at_mut(scales.len());
+        scale_bytes.copy_from_slice(scales);
+        let bias = self.bias.unwrap_or(&[]);
+        let (bias_bytes, weight_bytes) = rest.split_at_mut(bias.len());
+        bias_bytes.copy_from_slice(bias);
+        weight_bytes.copy_from_slice(self.weight);
+        Ok(len)
     }
 
     /// The layer TFLite Micro runs for this op.

@@ -181,3 +181,73 @@ fn truncated_and_corrupted_files_are_errors_never_panics() {
         }
     }
 }
+
+/// The `tflite` example's output for the per-channel MLP, committed: the
+/// layers as `static`s baked from their byte files at compile time.
+mod baked {
+    include!("../fixtures/tflite/baked/model.rs");
+}
+
+#[test]
+fn layers_baked_from_the_tools_files_reproduce_litert() {
+    let x = rows::<16>(fixture!("mlp_16_24_10_3_channel", ".input.bin"));
+    let expected = rows::<3>(fixture!("mlp_16_24_10_3_channel", ".output.bin"));
+    for (row, want) in x.iter().zip(&expected) {
+        let (mut h1, mut h2, mut y) = ([[0i8; 24]], [[0i8; 10]], [[0i8; 3]]);
+        baked::LAYER_0.forward(&[*row], &mut h1);
+        baked::LAYER_1.forward(&h1, &mut h2);
+        baked::LAYER_2.forward(&h2, &mut y);
+        assert_eq!(&y[0], want);
+    }
+}
+
+#[test]
+fn the_committed_layer_files_are_what_the_tool_writes_now() {
+    let model = TfliteModel::parse(fixture!("mlp_16_24_10_3_channel", ".tflite")).expect("a chain");
+    let committed: [&[u8]; 3] =
+        [fixture!("baked/layer0", ".bin"), fixture!("baked/layer1", ".bin"), fixture!("baked/layer2", ".bin")];
+    for (i, file) in committed.iter().enumerate() {
+        let layer = model.layer(i).expect("read by parse");
+        let mut written = vec![0u8; layer.byte_len()];
+        assert_eq!(layer.write_le_bytes(&mut written), Ok(written.len()));
+        assert_eq!(
+            &written, file,
+            "layer {i}: regenerate with `cargo run --example tflite -- tests/fixtures/tflite/mlp_16_24_10_3_channel.tflite tests/fixtures/tflite/baked`"
+        );
+    }
+}
+
+/// Writes op `index` of `model` in the byte format and reads it back.
+fn round_trip<const DIN: usize, const DOUT: usize>(model: &[u8], index: usize) {
+    let model = TfliteModel::parse(model).expect("a chain");
+    let layer = model.layer(index).expect("read by parse");
+    let mut bytes = vec![0u8; layer.byte_len()];
+    layer.write_le_bytes(&mut bytes).expect("room for it");
+    assert_eq!(QLinear::<DIN, DOUT>::from_le_bytes(&bytes), layer.to_qlinear::<DIN, DOUT>());
+    // Short buffers are refused without writing.
+    let mut short = vec![0u8; bytes.len() - 1];
+    assert_eq!(layer.write_le_bytes(&mut short), Err(Error::ByteLength { expected: bytes.len(), found: short.len() }));
+    assert!(short.iter().all(|&b| b == 0));
+    // Every prefix and a wrong shape are refused.
+    for len in 0..bytes.len() {
+        assert!(QLinear::<DIN, DOUT>::from_le_bytes(&bytes[..len]).is_err());
+    }
+    if DIN != DOUT {
+        assert!(matches!(QLinear::<DOUT, DIN>::from_le_bytes(&bytes), Err(Error::ShapeMismatch { .. })));
+    }
+    // An f32 layer's bytes are not an int8 layer's, and the reverse.
+    assert!(matches!(tinylinear::Linear::<DIN, DOUT>::from_le_bytes(&bytes), Err(Error::ElementSize { .. })));
+}
+
+#[test]
+fn every_fixture_layer_survives_the_byte_format() {
+    round_trip::<13, 7>(fixture!("fc_13x7_channel", ".tflite"), 0);
+    round_trip::<33, 5>(fixture!("fc_33x5_tensor", ".tflite"), 0);
+    round_trip::<1, 1>(fixture!("fc_1x1_tensor", ".tflite"), 0);
+    round_trip::<12, 6>(fixture!("fc_12x6_channel_nobias", ".tflite"), 0);
+    round_trip::<20, 9>(fixture!("fc_20x9_channel_relu6_inside", ".tflite"), 0);
+    round_trip::<20, 9>(fixture!("fc_20x9_tensor_relu_inside", ".tflite"), 0);
+    round_trip::<16, 24>(fixture!("mlp_16_24_10_3_tensor", ".tflite"), 0);
+    round_trip::<24, 10>(fixture!("mlp_16_24_10_3_tensor", ".tflite"), 1);
+    round_trip::<10, 3>(fixture!("mlp_16_24_10_3_tensor", ".tflite"), 2);
+}
