@@ -90,6 +90,9 @@ pub enum Error {
         /// The output channel (0 for a per-tensor weight scale).
         channel: usize,
     },
+    /// Two int8 layers chained where the first one's output scale and zero
+    /// point are not the second one's input scale and zero point.
+    ChainQuantization,
     /// Bytes that are not a well-formed TensorFlow Lite file.
     TfliteMalformed {
         /// What was wrong.
@@ -142,6 +145,9 @@ impl fmt::Display for Error {
                 f,
                 "quantization: channel {channel}'s input_scale · weight_scale / output_scale is beyond TFLite's fixed point"
             ),
+            Error::ChainQuantization => {
+                write!(f, "int8 chain: a layer's output scale and zero point are not the next layer's input's")
+            }
             Error::TfliteMalformed { reason } => write!(f, "not a well-formed .tflite file: {reason}"),
             Error::TfliteUnsupported { what } => {
                 write!(f, "the .tflite model has {what}, which tinylinear does not run")

@@ -42,7 +42,11 @@ pub struct QLinear<const DIN: usize, const DOUT: usize> {
     bias: [i32; DOUT],
     multipliers: [i32; DOUT],
     shifts: [i32; DOUT],
+    // The scales' bits: layers compare bitwise (and so can be `Eq`), and a
+    // chain checks bitwise that one layer's output is the next one's input.
+    input_scale: u32,
     input_zero_point: i32,
+    output_scale: u32,
     output_zero_point: i32,
     weight: [[i8; DIN]; DOUT],
     activation_min: i8,
@@ -66,9 +70,10 @@ const fn refuse(error: Error) -> ! {
 
 impl<const DIN: usize, const DOUT: usize> QLinear<DIN, DOUT> {
     /// Bytes of the layer, padding included: `d_in·d_out` weights, then per
-    /// output an int32 bias, multiplier and shift (12 bytes), 8 bytes of zero
-    /// points and 3 of bounds and rounding, rounded up to 4 bytes.
-    pub const PARAM_BYTES: u64 = (DIN as u64 * DOUT as u64 + 12 * DOUT as u64 + 11).div_ceil(4) * 4;
+    /// output an int32 bias, multiplier and shift (12 bytes), 16 bytes of
+    /// input and output scales and zero points and 3 of bounds and rounding,
+    /// rounded up to 4 bytes: `⌈(d_in·d_out + 12·d_out + 19) / 4⌉·4`.
+    pub const PARAM_BYTES: u64 = (DIN as u64 * DOUT as u64 + 12 * DOUT as u64 + 19).div_ceil(4) * 4;
 
     /// Multiply-accumulates of a forward pass over `batch` rows: `B·d_in·d_out`.
     #[must_use]
@@ -169,13 +174,27 @@ impl<const DIN: usize, const DOUT: usize> QLinear<DIN, DOUT> {
             bias: *bias,
             multipliers,
             shifts,
+            input_scale: params.input_scale.to_bits(),
             input_zero_point: params.input_zero_point,
+            output_scale: params.output_scale.to_bits(),
             output_zero_point: params.output_zero_point,
             weight: *weight,
             activation_min: params.activation_min,
             activation_max: params.activation_max,
             single_rounding: matches!(rounding, Rounding::Single),
         })
+    }
+
+    /// The input's scale and zero point: what the layer before must produce.
+    #[must_use]
+    pub const fn input_quantization(&self) -> (f32, i32) {
+        (f32::from_bits(self.input_scale), self.input_zero_point)
+    }
+
+    /// The output's scale and zero point.
+    #[must_use]
+    pub const fn output_quantization(&self) -> (f32, i32) {
+        (f32::from_bits(self.output_scale), self.output_zero_point)
     }
 
     /// The weights, `d_out × d_in` as TFLite stores them.
@@ -214,7 +233,7 @@ impl<const DIN: usize, const DOUT: usize> QLinear<DIN, DOUT> {
         Ok(())
     }
 
-    fn forward_rows(&self, x: &[[i8; DIN]], y: &mut [[i8; DOUT]]) {
+    pub(super) fn forward_rows(&self, x: &[[i8; DIN]], y: &mut [[i8; DOUT]]) {
         for (x_row, y_row) in x.iter().zip(y.iter_mut()) {
             for (j, out) in y_row.iter_mut().enumerate() {
                 *out = self.output(j, self.accumulate(j, x_row));

@@ -21,11 +21,13 @@ mod fixed_point;
 mod flatbuffer;
 mod layer;
 mod multiplier;
+mod network;
 mod params;
 mod tflite;
 mod tflite_operators;
 
 pub use layer::QLinear;
+pub use network::{QChain, QNetwork, QPingPong};
 pub use params::{QuantParams, WeightScales};
 pub use tflite::{FusedActivation, TfliteLayer, TfliteModel};
 

@@ -183,22 +183,51 @@ fn truncated_and_corrupted_files_are_errors_never_panics() {
 }
 
 /// The `tflite` example's output for the per-channel MLP, committed: the
-/// layers as `static`s baked from their byte files at compile time.
+/// network as a `static` baked from its byte files at compile time.
 mod baked {
     include!("../fixtures/tflite/baked/model.rs");
 }
 
 #[test]
-fn layers_baked_from_the_tools_files_reproduce_litert() {
+fn a_network_baked_from_the_tools_files_reproduces_litert() {
+    use tinylinear::quant::{QNetwork, QPingPong};
+    type Net = baked::Net;
+    const _: () = assert!(Net::LAYERS == 3 && Net::SCRATCH_WIDTH == 24);
+    const _: () = assert!(Net::MACS_PER_ROW == 16 * 24 + 24 * 10 + 10 * 3);
     let x = rows::<16>(fixture!("mlp_16_24_10_3_channel", ".input.bin"));
     let expected = rows::<3>(fixture!("mlp_16_24_10_3_channel", ".output.bin"));
-    for (row, want) in x.iter().zip(&expected) {
-        let (mut h1, mut h2, mut y) = ([[0i8; 24]], [[0i8; 10]], [[0i8; 3]]);
-        baked::LAYER_0.forward(&[*row], &mut h1);
-        baked::LAYER_1.forward(&h1, &mut h2);
-        baked::LAYER_2.forward(&h2, &mut y);
-        assert_eq!(&y[0], want);
+    let mut scratch = QPingPong::<{ Net::SCRATCH_WIDTH }, 8>::zeroed();
+    for (chunk, want) in x.chunks_exact(8).zip(expected.chunks_exact(8)) {
+        let mut y = [[0i8; 3]; 8];
+        baked::NET.forward(chunk.try_into().expect("8 rows"), &mut y, &mut scratch);
+        assert_eq!(&y, want);
     }
+    // The network's edges are its first input's and last output's.
+    let model = TfliteModel::parse(fixture!("mlp_16_24_10_3_channel", ".tflite")).expect("a chain");
+    let first: QLinear<16, 24> = model.layer(0).and_then(|l| l.to_qlinear()).expect("layer 0");
+    let last: QLinear<10, 3> = model.layer(2).and_then(|l| l.to_qlinear()).expect("layer 2");
+    assert_eq!(baked::NET.input_quantization(), first.input_quantization());
+    assert_eq!(baked::NET.output_quantization(), last.output_quantization());
+    assert_eq!(
+        Net::PARAM_BYTES,
+        (size_of::<QLinear<16, 24>>() + size_of::<QLinear<24, 10>>() + size_of::<QLinear<10, 3>>()) as u64
+    );
+}
+
+#[test]
+fn chains_built_at_run_time_check_every_link() {
+    use tinylinear::quant::QChain;
+    let model = TfliteModel::parse(fixture!("mlp_16_24_10_3_tensor", ".tflite")).expect("a chain");
+    let l0: QLinear<16, 24> = model.layer(0).and_then(|l| l.to_qlinear()).expect("layer 0");
+    let l1: QLinear<24, 10> = model.layer(1).and_then(|l| l.to_qlinear()).expect("layer 1");
+    let l2: QLinear<10, 3> = model.layer(2).and_then(|l| l.to_qlinear()).expect("layer 2");
+    let tail = QChain::try_new(l1, l2.clone()).expect("layer 1 feeds layer 2");
+    assert!(QChain::try_prepend(l0.clone(), tail).is_ok());
+    // Layer 0's output is not layer 2's input, nor layer 1's output layer 1's input.
+    let other = TfliteModel::parse(fixture!("mlp_16_24_10_3_channel", ".tflite")).expect("a chain");
+    let foreign: QLinear<24, 10> = other.layer(1).and_then(|l| l.to_qlinear()).expect("layer 1");
+    assert_eq!(QChain::try_new(l0, foreign.clone()).err(), Some(Error::ChainQuantization));
+    assert_eq!(QChain::try_new(foreign, l2).err(), Some(Error::ChainQuantization));
 }
 
 #[test]
