@@ -23,12 +23,14 @@ mod layer;
 mod multiplier;
 mod network;
 mod params;
+mod ptq;
 mod tflite;
 mod tflite_operators;
 
 pub use layer::QLinear;
 pub use network::{QChain, QNetwork, QPingPong};
 pub use params::{QuantParams, WeightScales};
+pub use ptq::{Calibration, WeightQuantization};
 pub use tflite::{FusedActivation, TfliteLayer, TfliteModel};
 
 /// TFLite's QUANTIZE of f32 values to int8:

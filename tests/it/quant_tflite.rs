@@ -280,3 +280,97 @@ fn every_fixture_layer_survives_the_byte_format() {
     round_trip::<24, 10>(fixture!("mlp_16_24_10_3_tensor", ".tflite"), 1);
     round_trip::<10, 3>(fixture!("mlp_16_24_10_3_tensor", ".tflite"), 2);
 }
+
+/// The f32 little-endian values of a fixture file.
+fn floats(bytes: &[u8]) -> Vec<f32> {
+    bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
+}
+
+/// Quantizes the Keras layer behind a single-layer fixture with the crate
+/// and compares with what TensorFlow's converter made of it: the same input
+/// scale and zero point and weight scales (hence multipliers), the output's
+/// within a few ulps (its range comes from a float forward pass, whose sums
+/// TensorFlow orders differently), and int8 weights and int32 biases off by
+/// at most one step. Returns how many weights and biases differ, and by how
+/// many ulps the output scale does.
+fn quantized_like_the_converter<const DIN: usize, const DOUT: usize>(
+    model: &[u8],
+    float: &[u8],
+    calibration: &[u8],
+    weights: tinylinear::quant::WeightQuantization,
+) -> (usize, usize, u32) {
+    use tinylinear::Linear;
+    use tinylinear::quant::Calibration;
+    let op = TfliteModel::parse(model).and_then(|m| m.layer(0)).expect("one layer");
+    let converted: QLinear<DIN, DOUT> = op.to_qlinear().expect("valid");
+    let values = floats(float);
+    let mut float_layer = Linear::<DIN, DOUT>::zeroed();
+    float_layer.weight.as_flattened_mut().copy_from_slice(&values[..DIN * DOUT]);
+    if op.has_bias() {
+        float_layer.bias.copy_from_slice(&values[DIN * DOUT..]);
+    }
+    let calibration: Vec<[f32; DIN]> =
+        floats(calibration).chunks_exact(DIN).map(|r| r.try_into().expect("a row")).collect();
+    let mut outputs = vec![[0f32; DOUT]; calibration.len()];
+    float_layer.forward_slice(&calibration, &mut outputs).expect("batches match");
+    if op.activation == FusedActivation::Relu {
+        outputs.iter_mut().flatten().for_each(|v| *v = v.max(0.0));
+    }
+    let ours = QLinear::quantize(
+        &float_layer,
+        Calibration::of_rows(&calibration),
+        Calibration::of_rows(&outputs),
+        op.activation,
+        weights,
+    )
+    .expect("valid ranges");
+    assert_eq!(ours.input_quantization(), converted.input_quantization(), "input scale and zero point");
+    let ((ours_scale, ours_zero), (their_scale, their_zero)) =
+        (ours.output_quantization(), converted.output_quantization());
+    assert_eq!(ours_zero, their_zero, "output zero point");
+    let output_ulps = ours_scale.to_bits().abs_diff(their_scale.to_bits());
+    assert!(output_ulps <= 4, "output scales {ours_scale:e} and {their_scale:e}");
+    if output_ulps == 0 {
+        for j in 0..DOUT {
+            assert_eq!(ours.multiplier(j), converted.multiplier(j), "channel {j}'s multiplier");
+        }
+    }
+    let weight_steps: Vec<i32> = ours
+        .weight()
+        .as_flattened()
+        .iter()
+        .zip(converted.weight().as_flattened())
+        .map(|(a, b)| (i32::from(*a) - i32::from(*b)).abs())
+        .collect();
+    let bias_steps: Vec<i64> =
+        ours.bias().iter().zip(converted.bias()).map(|(a, b)| (i64::from(*a) - i64::from(*b)).abs()).collect();
+    assert!(weight_steps.iter().all(|&d| d <= 1) && bias_steps.iter().all(|&d| d <= 1));
+    (weight_steps.iter().filter(|&&d| d > 0).count(), bias_steps.iter().filter(|&&d| d > 0).count(), output_ulps)
+}
+
+#[test]
+fn the_crates_quantization_is_the_converters() {
+    use tinylinear::quant::WeightQuantization::{PerChannel, PerTensor};
+    macro_rules! compare {
+        ($name:literal, $din:literal, $dout:literal, $weights:expr) => {
+            quantized_like_the_converter::<$din, $dout>(
+                fixture!($name, ".tflite"),
+                fixture!($name, ".float.bin"),
+                fixture!($name, ".calibration.bin"),
+                $weights,
+            )
+        };
+    }
+    let differ = [
+        compare!("fc_13x7_channel", 13, 7, PerChannel),
+        compare!("fc_33x5_tensor", 33, 5, PerTensor),
+        compare!("fc_1x3_channel", 1, 3, PerChannel),
+        compare!("fc_127x3_channel_relu", 127, 3, PerChannel),
+        compare!("fc_12x6_channel_nobias", 12, 6, PerChannel),
+        compare!("fc_20x9_tensor_tiny_inputs", 20, 9, PerTensor),
+    ];
+    // On these fixtures the crate and the converter agree on every weight
+    // and bias (an output scale may sit an ulp apart: the 127 → 3 layer's
+    // does on x86-64, its 127 products summed in another order).
+    assert!(differ.iter().all(|&(weights, biases, _)| weights == 0 && biases == 0), "{differ:?}");
+}
