@@ -152,6 +152,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "a sweep of many cases, too slow under Miri")]
     fn double_rounding_matches_its_definition_in_exact_arithmetic() {
         let mut rng = Lcg(0x5eed);
         let accumulators = interesting_accumulators(&mut rng);
@@ -170,6 +171,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "a sweep of many cases, too slow under Miri")]
     fn single_rounding_matches_its_definition_in_exact_arithmetic() {
         let mut rng = Lcg(0xfeed);
         let accumulators = interesting_accumulators(&mut rng);

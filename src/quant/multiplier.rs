@@ -255,6 +255,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "a sweep of many cases, too slow under Miri")]
     fn per_tensor_matches_the_fpu_doing_tflites_steps() {
         let mut rng = Lcg(1);
         for case in 0..200_000 {
@@ -295,6 +296,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "a sweep of many cases, too slow under Miri")]
     fn per_channel_matches_the_fpu_doing_tflites_steps() {
         let mut rng = Lcg(2);
         for case in 0..200_000 {
@@ -311,6 +313,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "a sweep of many cases, too slow under Miri")]
     fn the_two_paths_round_differently_on_some_scales() {
         // The point of keeping both: for some scales the f32 product's
         // rounding moves the multiplier's last bit.
@@ -325,6 +328,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "a sweep of many cases, too slow under Miri")]
     fn activation_bounds_quantize_as_the_fpu_does() {
         let mut rng = Lcg(5);
         for _ in 0..200_000 {
