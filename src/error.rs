@@ -62,6 +62,47 @@ pub enum Error {
         /// Bias entries in the header.
         found: usize,
     },
+    /// A quantization scale that is not positive and finite.
+    QuantScale {
+        /// Which tensor's: `"input"`, `"weight"` or `"output"`.
+        tensor: &'static str,
+        /// The output channel, for a per-channel weight scale (else 0).
+        channel: usize,
+    },
+    /// A zero point outside int8's `[-128, 127]`.
+    ZeroPointRange {
+        /// Which tensor's: `"input"` or `"output"`.
+        tensor: &'static str,
+        /// The zero point given.
+        found: i32,
+    },
+    /// Activation bounds with `min > max`.
+    ActivationRange {
+        /// The lower bound given.
+        min: i8,
+        /// The upper bound given.
+        max: i8,
+    },
+    /// A real multiplier `input_scale · weight_scale / output_scale` that
+    /// TFLite's fixed point cannot hold: above 2^30, or (per tensor) an
+    /// `input_scale · weight_scale` that overflows `f32`.
+    MultiplierRange {
+        /// The output channel (0 for a per-tensor weight scale).
+        channel: usize,
+    },
+    /// Two int8 layers chained where the first one's output scale and zero
+    /// point are not the second one's input scale and zero point.
+    ChainQuantization,
+    /// Bytes that are not a well-formed TensorFlow Lite file.
+    TfliteMalformed {
+        /// What was wrong.
+        reason: &'static str,
+    },
+    /// A TensorFlow Lite model with something this crate does not run.
+    TfliteUnsupported {
+        /// What it was: an operator's name, or a description.
+        what: &'static str,
+    },
     /// A layer too large to write: d_in or d_out exceeds the header's `u32`
     /// fields (only possible on 64-bit targets).
     ShapeTooLarge {
@@ -90,6 +131,26 @@ impl fmt::Display for Error {
             ),
             Error::BiasLength { expected, found } => {
                 write!(f, "layer bytes: expected a bias of {expected} entries, found {found}")
+            }
+            Error::QuantScale { tensor, channel } => {
+                write!(f, "quantization: the {tensor} scale (channel {channel}) is not positive and finite")
+            }
+            Error::ZeroPointRange { tensor, found } => {
+                write!(f, "quantization: the {tensor} zero point {found} lies outside [-128, 127]")
+            }
+            Error::ActivationRange { min, max } => {
+                write!(f, "quantization: activation_min {min} is above activation_max {max}")
+            }
+            Error::MultiplierRange { channel } => write!(
+                f,
+                "quantization: channel {channel}'s input_scale · weight_scale / output_scale is beyond TFLite's fixed point"
+            ),
+            Error::ChainQuantization => {
+                write!(f, "int8 chain: a layer's output scale and zero point are not the next layer's input's")
+            }
+            Error::TfliteMalformed { reason } => write!(f, "not a well-formed .tflite file: {reason}"),
+            Error::TfliteUnsupported { what } => {
+                write!(f, "the .tflite model has {what}, which tinylinear does not run")
             }
             Error::ShapeTooLarge { found } => {
                 write!(f, "layer bytes: d_in × d_out = {} × {} does not fit the u32 header", found.0, found.1)

@@ -32,6 +32,9 @@
 //!   path compiled in.
 //! - **The proof** ([`gradcheck`]) is the finite-difference test of `docs/linear-layer.md`,
 //!   `no_std` like the rest.
+//! - **int8** ([`quant`]): TensorFlow Lite Micro's int8 fully-connected
+//!   layer, bit for bit, from the numbers a `.tflite` file stores or from a
+//!   trained f32 layer; int8 networks whose links are checked in `const`.
 //!
 //! # Example
 //!
@@ -93,6 +96,7 @@ pub mod kernel;
 mod layer;
 pub mod ledger;
 pub mod network;
+pub mod quant;
 
 pub use element::Element;
 pub use error::Error;

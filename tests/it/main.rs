@@ -24,4 +24,6 @@ mod layer;
 mod ledger;
 mod network;
 mod properties;
+mod quant;
+mod quant_tflite;
 mod source_rules;
