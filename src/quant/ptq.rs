@@ -74,7 +74,12 @@ impl Calibration {
     ///
     /// [`Error::QuantScale`] for a range of zero width or not finite.
     pub fn quantization(&self) -> Result<(f32, i32), Error> {
-        let scale = (self.max - self.min) / 255.0;
+        // The width rounded to f32 before the division, as on every IEEE
+        // target: x87 keeps `max − min` in an 80-bit register and would round
+        // the quotient only once, a last bit away from the converter's scale.
+        // Passing the width through `black_box` stores it as an f32.
+        let width = core::hint::black_box(self.max - self.min);
+        let scale = width / 255.0;
         if !(scale > 0.0 && scale.is_finite()) {
             return Err(Error::QuantScale { tensor: "calibration range", channel: 0 });
         }
