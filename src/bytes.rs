@@ -55,7 +55,7 @@ const fn byte_len(elem_bytes: usize, din: usize, dout: usize, bias: usize) -> us
 }
 
 /// The little-endian `u32` at `at` (the caller has checked the length).
-const fn read_u32(bytes: &[u8], at: usize) -> u32 {
+pub(crate) const fn read_u32(bytes: &[u8], at: usize) -> u32 {
     u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
 }
 

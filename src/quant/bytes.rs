@@ -31,9 +31,10 @@
 //! compile time and at run time.
 
 use super::QLinear;
+use super::layer::refuse as refuse_params;
 use super::params::{QuantParams, Rounding, WeightScales};
 use crate::Error;
-use crate::bytes::{HEADER_BYTES, MAGIC};
+use crate::bytes::{HEADER_BYTES, MAGIC, read_u32};
 
 /// Bytes before the weight scales.
 const QUANT_HEADER_BYTES: usize = HEADER_BYTES + 20;
@@ -46,10 +47,6 @@ pub(crate) const fn quant_byte_len(din: usize, dout: usize, scales: usize, bias:
         .saturating_add(QUANT_HEADER_BYTES)
 }
 
-const fn read_u32(bytes: &[u8], at: usize) -> u32 {
-    u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
-}
-
 /// Panics in `const` context with a message naming the mismatch.
 const fn refuse(error: Error) -> ! {
     match error {
@@ -59,13 +56,8 @@ const fn refuse(error: Error) -> ! {
         Error::ShapeMismatch { .. } => panic!("tinylinear: the int8 layer's bytes hold another shape (d_in, d_out)"),
         Error::BiasLength { .. } => panic!("tinylinear: the int8 layer's bias length is neither d_out nor 0"),
         Error::TfliteMalformed { .. } => panic!("tinylinear: the int8 layer's bytes hold an unknown flag"),
-        Error::QuantScale { .. } => panic!("tinylinear: a quantization scale is not positive and finite"),
-        Error::ZeroPointRange { .. } => panic!("tinylinear: a zero point lies outside int8's [-128, 127]"),
-        Error::ActivationRange { .. } => panic!("tinylinear: activation_min is above activation_max"),
-        Error::MultiplierRange { .. } => {
-            panic!("tinylinear: input_scale · weight_scale / output_scale is beyond TFLite's fixed-point range")
-        }
-        _ => panic!("tinylinear: the int8 layer's bytes were refused"),
+        // The parameters' own refusals, worded as for `QLinear::from_tflite`.
+        other => refuse_params(other),
     }
 }
 

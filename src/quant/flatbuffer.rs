@@ -14,7 +14,7 @@
 use crate::Error;
 
 /// A refusal for a malformed file, naming what was wrong.
-const fn malformed(reason: &'static str) -> Error {
+pub(crate) const fn malformed(reason: &'static str) -> Error {
     Error::TfliteMalformed { reason }
 }
 

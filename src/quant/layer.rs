@@ -56,7 +56,7 @@ pub struct QLinear<const DIN: usize, const DOUT: usize> {
 
 /// Refuses, at compile time, parameters that [`QLinear::try_from_tflite`]
 /// would refuse at run time (a `const` panic takes no formatted message).
-const fn refuse(error: Error) -> ! {
+pub(super) const fn refuse(error: Error) -> ! {
     match error {
         Error::QuantScale { .. } => panic!("tinylinear: a quantization scale is not positive and finite"),
         Error::ZeroPointRange { .. } => panic!("tinylinear: a zero point lies outside int8's [-128, 127]"),

@@ -69,11 +69,11 @@ pub(crate) enum Rounding {
     Single,
 }
 
-const fn is_positive_finite(scale: f32) -> bool {
+pub(super) const fn is_positive_finite(scale: f32) -> bool {
     scale > 0.0 && scale <= f32::MAX
 }
 
-const fn check_zero_point(tensor: &'static str, zero_point: i32) -> Result<(), Error> {
+pub(super) const fn check_zero_point(tensor: &'static str, zero_point: i32) -> Result<(), Error> {
     if zero_point >= i8::MIN as i32 && zero_point <= i8::MAX as i32 {
         Ok(())
     } else {

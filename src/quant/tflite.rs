@@ -11,9 +11,9 @@
 
 use super::QLinear;
 use super::bytes::quant_byte_len;
-use super::flatbuffer::{Table, Vector};
+use super::flatbuffer::{Table, Vector, malformed};
 use super::multiplier::quantize_real;
-use super::params::{QuantParams, WeightScales};
+use super::params::{QuantParams, WeightScales, check_zero_point, is_positive_finite};
 use super::tflite_operators::BUILTIN_OPERATORS;
 use crate::Error;
 use crate::bytes::MAGIC;
@@ -26,10 +26,6 @@ const OPTIONS_FULLY_CONNECTED: u8 = 8;
 
 const fn unsupported(what: &'static str) -> Error {
     Error::TfliteUnsupported { what }
-}
-
-const fn malformed(reason: &'static str) -> Error {
-    Error::TfliteMalformed { reason }
 }
 
 /// The activation TFLite fuses into a FULLY_CONNECTED op.
@@ -65,11 +61,11 @@ impl FusedActivation {
     /// assert_eq!(FusedActivation::None.bounds(0.05, -128), Ok((-128, 127)));
     /// ```
     pub const fn bounds(self, output_scale: f32, output_zero_point: i32) -> Result<(i8, i8), Error> {
-        if !(output_scale > 0.0 && output_scale <= f32::MAX) {
+        if !is_positive_finite(output_scale) {
             return Err(Error::QuantScale { tensor: "output", channel: 0 });
         }
-        if output_zero_point < i8::MIN as i32 || output_zero_point > i8::MAX as i32 {
-            return Err(Error::ZeroPointRange { tensor: "output", found: output_zero_point });
+        if let Err(error) = check_zero_point("output", output_zero_point) {
+            return Err(error);
         }
         let (low, high) = match self {
             FusedActivation::None => return Ok((i8::MIN, i8::MAX)),
